@@ -11,7 +11,7 @@ namespace EtlFast.PgCopy;
 /// https://www.postgresql.org/docs/current/sql-copy.html (big-endian, each field preceded by its
 /// length, -1 for NULL). Nothing here allocates once the buffer has grown to its working size.
 /// </summary>
-public sealed class CopyBuffer : IDisposable
+public sealed class CopyBuffer : IBufferWriter<byte>, IDisposable
 {
     /// <summary>"PGCOPY\n\xff\r\n\0", then flags and header-extension length (both 0).</summary>
     private static ReadOnlySpan<byte> Header => [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0, 0, 0, 0, 0, 0, 0, 0, 0];
@@ -178,13 +178,20 @@ public sealed class CopyBuffer : IDisposable
 
     /// <summary>At least <paramref name="sizeHint"/> writable bytes at the end; follow with <see cref="Advance"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Span<byte> GetSpan(int sizeHint)
+    public Span<byte> GetSpan(int sizeHint = 0)
     {
+        sizeHint = Math.Max(sizeHint, 1);
         if (_buffer.Length - _length < sizeHint)
         {
             Grow(sizeHint);
         }
         return _buffer.AsSpan(_length);
+    }
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        GetSpan(Math.Max(sizeHint, 1));
+        return _buffer.AsMemory(_length);
     }
 
     public void Advance(int count)

@@ -73,6 +73,9 @@ public sealed class TableMapping
     /// </summary>
     public string? Path { get; init; }
 
+    /// <summary><see cref="Path"/> parsed; empty for the root document.</summary>
+    public required IReadOnlyList<PathSegment> PathSegments { get; init; }
+
     public required IReadOnlyList<ColumnMapping> Columns { get; init; }
 
     /// <summary>Primary key column names; empty for none.</summary>
@@ -103,6 +106,9 @@ public sealed class ColumnMapping
     /// </summary>
     public required string From { get; init; }
 
+    /// <summary><see cref="From"/> parsed.</summary>
+    public required SourceExpression Source { get; init; }
+
     /// <summary>Explicit nullability; null: nullable exactly when a policy of the column yields NULL.</summary>
     public bool? Nullable { get; init; }
 
@@ -128,4 +134,52 @@ public sealed class MappingException(string fileName, int line, string reason)
     public string FileName { get; } = fileName;
     public int Line { get; } = line;
     public string Reason { get; } = reason;
+}
+
+/// <summary>One step of a table's <c>path</c>: a field name, and whether its array's items are iterated (<c>name[]</c>).</summary>
+public sealed record PathSegment(string Name, bool IsArray);
+
+/// <summary>Which row context a field reference starts from.</summary>
+public enum SourceScope
+{
+    /// <summary>The table's own row context: the root document, the subdocument or the array item.</summary>
+    Current,
+    /// <summary><c>$root.</c>: the top-level document.</summary>
+    Root,
+    /// <summary><c>$parent.</c>: the row context one level up (the enclosing array item, else the root).</summary>
+    Parent,
+}
+
+public enum SourceKind
+{
+    /// <summary>A field at a dotted path from the scope.</summary>
+    Field,
+    /// <summary><c>$value</c>: the row context itself (an array item, or the subdocument), whatever its type.</summary>
+    Value,
+    /// <summary><c>$ordinal</c>: 0-based count of the items at the table's path before this one, across the whole root document.</summary>
+    Ordinal,
+    /// <summary><c>$index</c>: 0-based position of the item in its own array.</summary>
+    Index,
+}
+
+/// <summary>A reference to one value: <c>street</c>, <c>$root._id</c>, <c>$parent.id</c>, <c>$ordinal</c> ...</summary>
+public sealed record SourceRef(SourceKind Kind, SourceScope Scope, IReadOnlyList<string> Path)
+{
+    public override string ToString() => Kind switch
+    {
+        SourceKind.Value => "$value",
+        SourceKind.Ordinal => "$ordinal",
+        SourceKind.Index => "$index",
+        _ => (Scope switch { SourceScope.Root => "$root.", SourceScope.Parent => "$parent.", _ => "" }) + string.Join('.', Path),
+    };
+}
+
+/// <summary>One term of a column expression: <c>Ref * Factor</c>, or the integer <c>Constant</c> when Ref is null.</summary>
+public sealed record SourceTerm(SourceRef? Ref, long Factor, long Constant);
+
+/// <summary>A column's parsed <c>from</c>: a single reference, or a sum of integer terms.</summary>
+public sealed record SourceExpression(IReadOnlyList<SourceTerm> Terms)
+{
+    /// <summary>The reference when the expression is exactly one reference (no arithmetic), else null.</summary>
+    public SourceRef? Single => Terms.Count == 1 && Terms[0].Ref is { } r && Terms[0].Factor == 1 ? r : null;
 }
