@@ -11,7 +11,7 @@ namespace EtlFast.Bson;
 /// exposes it, so a malformed document ends in a <see cref="BsonException"/>, never in an out-of-range read.
 /// Field names and strings are checked to be UTF-8 when they are read.
 /// </summary>
-public ref struct BsonReader
+public ref partial struct BsonReader
 {
     /// <summary>Deepest nesting of documents and arrays accepted (the top-level document is depth 1).</summary>
     public const int MaxDepth = 100;
