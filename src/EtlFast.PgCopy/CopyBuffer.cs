@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
 namespace EtlFast.PgCopy;
@@ -46,7 +47,11 @@ public sealed class CopyBuffer : IBufferWriter<byte>, IDisposable
     /// <summary>Drops everything written after <paramref name="length"/> (a row that turned out to be rejected).</summary>
     public void Truncate(int length, int rows)
     {
-        Debug.Assert(length <= _length && rows <= Rows);
+        // A bad mark would silently corrupt the stream (PostgreSQL reports it far from the cause): check always.
+        if ((uint)length > (uint)_length || (uint)rows > (uint)Rows)
+        {
+            ThrowBadTruncate(length, rows);
+        }
         _length = length;
         Rows = rows;
     }
@@ -137,6 +142,22 @@ public sealed class CopyBuffer : IBufferWriter<byte>, IDisposable
         WriteBytes(rfc4122.Slice(0, 16));
     }
 
+    /// <summary>numeric: (-1)^negative * coefficient * 10^exponent exactly (see <see cref="PgNumeric"/>).</summary>
+    public void WriteNumeric(bool negative, UInt128 coefficient, int exponent) => PgNumeric.Write(this, negative, coefficient, exponent);
+
+    /// <summary>numeric: the exact decimal of the double's shortest round-trip form (see <see cref="PgNumeric"/>).</summary>
+    public void WriteNumeric(double value) => PgNumeric.Write(this, value);
+
+    /// <summary>jsonb: format version 1, then the JSON text. The caller guarantees valid UTF-8 JSON.</summary>
+    public void WriteJsonb(ReadOnlySpan<byte> utf8Json)
+    {
+        Span<byte> s = GetSpan(5 + utf8Json.Length);
+        BinaryPrimitives.WriteInt32BigEndian(s, 1 + utf8Json.Length);
+        s[4] = 1;
+        utf8Json.CopyTo(s.Slice(5));
+        _length += 5 + utf8Json.Length;
+    }
+
     /// <summary>Reserves a field's length word; write the value raw, then call <see cref="EndField"/> with the mark.</summary>
     public int BeginField()
     {
@@ -214,9 +235,18 @@ public sealed class CopyBuffer : IBufferWriter<byte>, IDisposable
         }
         byte[] next = ArrayPool<byte>.Shared.Rent((int)wanted);
         _buffer.AsSpan(0, _length).CopyTo(next);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        if (_buffer.Length > 0)
+        {
+            // After Dispose the buffer is the empty array, which is not the pool's to take back.
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
         _buffer = next;
     }
+
+    [DoesNotReturn, StackTraceHidden]
+    private void ThrowBadTruncate(int length, int rows) =>
+        throw new ArgumentOutOfRangeException(nameof(length),
+            $"cannot truncate a COPY buffer of {_length} bytes and {Rows} rows to {length} bytes and {rows} rows: a truncation mark must come from Length and Rows read earlier");
 
     public void Dispose()
     {
