@@ -17,7 +17,7 @@ public enum BsonErrorKind
     UnknownType,
     /// <summary>A boolean byte other than 0x00 or 0x01.</summary>
     InvalidBoolean,
-    /// <summary>A binary value with a negative length or an inconsistent old-binary (0x02) inner length.</summary>
+    /// <summary>A binary value with a negative length, an inconsistent old-binary (0x02) inner length, or a UUID (0x03, 0x04) not 16 bytes long.</summary>
     InvalidBinaryLength,
     /// <summary>Code-with-scope whose total length disagrees with its string and scope document.</summary>
     InvalidCodeWithScope,
@@ -25,4 +25,6 @@ public enum BsonErrorKind
     TooDeep,
     /// <summary>A field name (cstring) without its 0x00 terminator inside the document.</summary>
     UnterminatedName,
+    /// <summary>A stream of documents ends inside a document.</summary>
+    TruncatedDocument,
 }

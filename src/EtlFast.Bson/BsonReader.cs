@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Unicode;
 
 namespace EtlFast.Bson;
@@ -105,7 +106,13 @@ public ref partial struct BsonReader
             return false;
         }
         ReadOnlySpan<byte> root = _root;
-        var type = (BsonType)root[pos];
+        byte typeByte = root[pos];
+        byte layout = BsonLayout.Of(typeByte);
+        if (layout == BsonLayout.Unknown)
+        {
+            UnknownType(pos, typeByte);
+        }
+        var type = (BsonType)typeByte;
         int nameStart = pos + 1;
         int nameLength = root.Slice(nameStart, _end - nameStart).IndexOf((byte)0);
         if (nameLength < 0)
@@ -118,21 +125,14 @@ public ref partial struct BsonReader
         }
         int valueStart = nameStart + nameLength + 1;
         int available = _end - valueStart;
-        int length = type switch
+        int length = layout != BsonLayout.Variable ? layout : type switch
         {
-            BsonType.Double or BsonType.DateTime or BsonType.Int64 or BsonType.Timestamp => 8,
-            BsonType.Int32 => 4,
-            BsonType.Decimal128 => 16,
-            BsonType.ObjectId => 12,
-            BsonType.Boolean => 1,
-            BsonType.Null or BsonType.Undefined or BsonType.MinKey or BsonType.MaxKey => 0,
             BsonType.String or BsonType.JavaScript or BsonType.Symbol => StringLength(valueStart, available),
             BsonType.Document or BsonType.Array => DocumentLength(valueStart, available),
             BsonType.Binary => BinaryLength(valueStart, available),
             BsonType.Regex => RegexLength(valueStart, available),
             BsonType.DBPointer => DBPointerLength(valueStart, available),
-            BsonType.JavaScriptWithScope => CodeWithScopeLength(valueStart, available),
-            _ => UnknownType(pos, (byte)type),
+            _ => CodeWithScopeLength(valueStart, available),
         };
         if (length > available)
         {
@@ -165,11 +165,17 @@ public ref partial struct BsonReader
         return false;
     }
 
+    // The *Length helpers frame one variable-length value that starts at `start` with `available` bytes
+    // left before its document's terminator. Each either returns the value's length or throws; a length
+    // larger than `available` is returned only for the caller to report as TruncatedValue. Every
+    // comparison is written as `x > available - k` with both sides small non-negative ints, so no
+    // arithmetic on an attacker-chosen prefix can overflow.
+
     private readonly int StringLength(int start, int available)
     {
         if (available < 4)
         {
-            return 4 + Math.Max(available, 1); // reported as truncated by the caller
+            return 5; // reported as truncated by the caller
         }
         int length = BinaryPrimitives.ReadInt32LittleEndian(_root.Slice(start));
         if (length < 1 || length > available - 4)
@@ -198,7 +204,7 @@ public ref partial struct BsonReader
         if (length < 5 || length > available)
         {
             BsonThrow.At(_root, _baseOffset, start, BsonErrorKind.InvalidDocumentLength,
-                $"embedded document length prefix is {length} but {available} bytes remain in its parent");
+                $"embedded document length prefix is {length} but {available} bytes remain in its parent (at least 5 are needed)");
         }
         if (_root[start + length - 1] != 0)
         {
@@ -219,21 +225,29 @@ public ref partial struct BsonReader
             BsonThrow.At(_root, _baseOffset, start, BsonErrorKind.InvalidBinaryLength,
                 $"binary length prefix is {length} but {available - 5} bytes remain in its document");
         }
-        if (_root[start + 4] == (byte)BsonBinarySubtype.BinaryOld)
+        var subtype = (BsonBinarySubtype)_root[start + 4];
+        if (subtype == BsonBinarySubtype.BinaryOld)
         {
+            // The old subtype repeats the payload length inside the payload; GetBinary relies on it.
             int inner = length >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(_root.Slice(start + 5)) : -1;
-            if (inner != length - 4)
+            if (length < 4 || inner != length - 4)
             {
                 BsonThrow.At(_root, _baseOffset, start, BsonErrorKind.InvalidBinaryLength,
                     $"old binary (subtype 0x02) inner length {inner} disagrees with its outer length {length}");
             }
+        }
+        else if (length != 16 && subtype is BsonBinarySubtype.Uuid or BsonBinarySubtype.UuidLegacy)
+        {
+            // MongoDB's drivers refuse such values too; a uuid column could not take them.
+            BsonThrow.At(_root, _baseOffset, start, BsonErrorKind.InvalidBinaryLength,
+                $"UUID binary (subtype 0x{(byte)subtype:x2}) is {length} bytes, not 16");
         }
         return 5 + length;
     }
 
     private readonly int CStringLength(int start, int available)
     {
-        int n = _root.Slice(start, Math.Max(available, 0)).IndexOf((byte)0);
+        int n = _root.Slice(start, available).IndexOf((byte)0);
         if (n < 0)
         {
             BsonThrow.At(_root, _baseOffset, start, BsonErrorKind.TruncatedValue, "cstring has no 0x00 terminator inside its document");
@@ -255,7 +269,7 @@ public ref partial struct BsonReader
     private readonly int DBPointerLength(int start, int available)
     {
         int ns = StringLength(start, available);
-        return ns + 12;
+        return ns > available ? ns : ns + 12;
     }
 
     private readonly int CodeWithScopeLength(int start, int available)
@@ -268,22 +282,36 @@ public ref partial struct BsonReader
         if (total < 14 || total > available)
         {
             BsonThrow.At(_root, _baseOffset, start, BsonErrorKind.InvalidCodeWithScope,
-                $"code-with-scope length prefix is {total} but {available} bytes remain in its document");
+                $"code-with-scope length prefix is {total} but {available} bytes remain in its document (at least 14 are needed)");
         }
+        // The code string and the scope must both lie inside the total and fill it exactly.
         int code = StringLength(start + 4, total - 4);
-        int scope = DocumentLength(start + 4 + code, total - 4 - code);
-        if (4 + code + scope != total)
+        int scopeStart = start + 4 + code;
+        int scopeAvailable = total - 4 - code;
+        int scope = scopeAvailable < 4 ? -1 : BinaryPrimitives.ReadInt32LittleEndian(_root.Slice(scopeStart));
+        if (scope != scopeAvailable)
         {
-            BsonThrow.At(_root, _baseOffset, start, BsonErrorKind.InvalidCodeWithScope,
-                $"code-with-scope length prefix is {total} but its code and scope take {4 + code + scope}");
+            BsonThrow.At(_root, _baseOffset, scopeAvailable < 4 ? start : scopeStart, BsonErrorKind.InvalidCodeWithScope,
+                $"code-with-scope length prefix is {total} but its code takes {4 + code} and its scope document says {scope} bytes");
+        }
+        if (scope < 5)
+        {
+            BsonThrow.At(_root, _baseOffset, scopeStart, BsonErrorKind.InvalidDocumentLength, $"scope document length prefix is {scope}; a document has at least 5 bytes");
+        }
+        if (_root[scopeStart + scope - 1] != 0)
+        {
+            BsonThrow.At(_root, _baseOffset, scopeStart + scope - 1, BsonErrorKind.MissingTerminator, "scope document does not end with 0x00");
         }
         return total;
     }
 
-    private readonly int UnknownType(int pos, byte type)
+    [DoesNotReturn]
+    private readonly void UnknownType(int pos, byte type)
     {
-        BsonThrow.At(_root, _baseOffset, pos, BsonErrorKind.UnknownType, $"unknown element type 0x{type:x2}");
-        return 0;
+        string detail = type == 0
+            ? "0x00 (end of document) found before the document's last byte"
+            : $"unknown element type 0x{type:x2}";
+        BsonThrow.At(_root, _baseOffset, pos, BsonErrorKind.UnknownType, detail);
     }
 
     // ----- typed accessors of the current element (callers check Type first) -----
