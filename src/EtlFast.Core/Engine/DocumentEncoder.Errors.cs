@@ -1,0 +1,91 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using EtlFast.Bson;
+using EtlFast.Bson.Json;
+using EtlFast.Core.Plan;
+using EtlFast.PgCopy;
+
+namespace EtlFast.Core.Engine;
+
+// Cold paths: messages that name the document, the field (with array positions), the table and the column.
+public sealed partial class DocumentEncoder
+{
+    [DoesNotReturn]
+    private bool Fail(TablePlan table, ColumnPlan column, ValueRef r, string reason) => throw Describe(table, column, r, reason);
+
+    private DataException Describe(TablePlan table, ColumnPlan column, ValueRef r, string reason)
+    {
+        string field = r.Kind switch
+        {
+            ValueRefKind.Slot => FieldPath(_plan.Contexts[r.Context], r.Slot),
+            ValueRefKind.ContextValue => ItemPath(_plan.Contexts[r.Context]),
+            _ => r.Display,
+        };
+        return new DataException(DescribeId(_document.Span), _sourceOffset, _sourceName, field, table.Name, column.Name, reason,
+            "fix the document, or set a policy on the column (\"onMissing\", \"onNull\", \"onTypeMismatch\": \"null\", \"default\" or \"reject\")");
+    }
+
+    /// <summary>e.g. "messages.2.attachments.0.size": the context's array path with the current positions, then the field.</summary>
+    private string FieldPath(ContextPlan context, int slot)
+    {
+        string inner = FindNode(context.Fields, slot)?.DottedPath ?? "?";
+        string outer = ItemPath(context);
+        return outer.Length == 0 ? inner : outer + "." + inner;
+    }
+
+    private string ItemPath(ContextPlan context)
+    {
+        if (context.Parent is null)
+        {
+            return "";
+        }
+        var sb = new StringBuilder(ItemPath(context.Parent));
+        int start = context.Parent.Path.Count;
+        for (int i = start; i < context.Path.Count; i++)
+        {
+            if (sb.Length > 0)
+            {
+                sb.Append('.');
+            }
+            sb.Append(context.Path[i].Name);
+        }
+        sb.Append('.').Append(_index[context.Index]);
+        return sb.ToString();
+    }
+
+    private static FieldNode? FindNode(FieldNode node, int slot)
+    {
+        if (node.Slot == slot && node.Parent is not null)
+        {
+            return node;
+        }
+        foreach (FieldNode c in node.Children)
+        {
+            if (FindNode(c, slot) is { } found)
+            {
+                return found;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The document's <c>_id</c> as relaxed Extended JSON, or "(unknown)" when it cannot be found.</summary>
+    public static string DescribeId(ReadOnlySpan<byte> document)
+    {
+        try
+        {
+            BsonReader reader = BsonReader.Create(document);
+            if (!reader.ReadTo("_id"u8))
+            {
+                return "(none)";
+            }
+            using var buffer = new CopyBuffer(256);
+            BsonJsonWriter.WriteValue(ref reader, buffer);
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+        catch (BsonException)
+        {
+            return "(unreadable)";
+        }
+    }
+}

@@ -1,0 +1,346 @@
+using System.Buffers.Binary;
+using System.Buffers.Text;
+using EtlFast.Bson;
+using EtlFast.Bson.Json;
+using EtlFast.Core.Mapping;
+using EtlFast.Core.Plan;
+using EtlFast.PgCopy;
+
+namespace EtlFast.Core.Engine;
+
+/// <summary>Outcome of encoding one value; anything but Ok and TypeMismatch is a conversion that would lose data.</summary>
+internal enum ValueStatus : byte
+{
+    Ok,
+    TypeMismatch,
+    OutOfRange,
+    NotIntegral,
+    Inexact,
+    NulInText,
+    DateOutOfRange,
+    NotANumber,
+    TimeOfDay,
+    InvalidUuid,
+}
+
+/// <summary>
+/// Exact conversions from a BSON value to a PostgreSQL binary COPY field, switched on the column type,
+/// then the BSON type. Never loses data silently: a value that does not fit is a status, not a guess.
+/// </summary>
+internal static class ValueEncoder
+{
+    private const long MillisPerDay = 86_400_000L;
+
+    public static ValueStatus Write(PgType type, in Slot slot, ReadOnlySpan<byte> doc, long baseOffset, CopyBuffer buffer)
+    {
+        ReadOnlySpan<byte> v = doc.Slice(slot.ValueStart, slot.ValueLength);
+        switch (type)
+        {
+            case PgType.BigInt:
+            {
+                if (!TryGetInteger(slot, doc, out long x, out ValueStatus why))
+                {
+                    return why;
+                }
+                buffer.WriteInt64(x);
+                return ValueStatus.Ok;
+            }
+            case PgType.Integer:
+            {
+                if (!TryGetInteger(slot, doc, out long x, out ValueStatus why))
+                {
+                    return why;
+                }
+                if (x is < int.MinValue or > int.MaxValue)
+                {
+                    return ValueStatus.OutOfRange;
+                }
+                buffer.WriteInt32((int)x);
+                return ValueStatus.Ok;
+            }
+            case PgType.SmallInt:
+            {
+                if (!TryGetInteger(slot, doc, out long x, out ValueStatus why))
+                {
+                    return why;
+                }
+                if (x is < short.MinValue or > short.MaxValue)
+                {
+                    return ValueStatus.OutOfRange;
+                }
+                buffer.WriteInt16((short)x);
+                return ValueStatus.Ok;
+            }
+            case PgType.DoublePrecision:
+                switch (slot.Type)
+                {
+                    case BsonType.Double:
+                        buffer.WriteFloat8(BinaryPrimitives.ReadDoubleLittleEndian(v));
+                        return ValueStatus.Ok;
+                    case BsonType.Int32:
+                        buffer.WriteFloat8(BinaryPrimitives.ReadInt32LittleEndian(v));
+                        return ValueStatus.Ok;
+                    case BsonType.Int64:
+                        long l = BinaryPrimitives.ReadInt64LittleEndian(v);
+                        if (l is < -(1L << 53) or > (1L << 53))
+                        {
+                            return ValueStatus.Inexact;
+                        }
+                        buffer.WriteFloat8(l);
+                        return ValueStatus.Ok;
+                    default:
+                        return ValueStatus.TypeMismatch;
+                }
+            case PgType.Real:
+                switch (slot.Type)
+                {
+                    case BsonType.Double:
+                        double d = BinaryPrimitives.ReadDoubleLittleEndian(v);
+                        float f = (float)d;
+                        if (f != d && !double.IsNaN(d))
+                        {
+                            return ValueStatus.Inexact;
+                        }
+                        buffer.WriteFloat4(f);
+                        return ValueStatus.Ok;
+                    case BsonType.Int32 or BsonType.Int64:
+                        long i = slot.Type == BsonType.Int32 ? BinaryPrimitives.ReadInt32LittleEndian(v) : BinaryPrimitives.ReadInt64LittleEndian(v);
+                        if (i is < -(1L << 24) or > (1L << 24))
+                        {
+                            return ValueStatus.Inexact;
+                        }
+                        buffer.WriteFloat4(i);
+                        return ValueStatus.Ok;
+                    default:
+                        return ValueStatus.TypeMismatch;
+                }
+            case PgType.Numeric:
+                return WriteNumeric(slot.Type, v, buffer);
+            case PgType.Boolean:
+                if (slot.Type != BsonType.Boolean)
+                {
+                    return ValueStatus.TypeMismatch;
+                }
+                buffer.WriteBoolean(v[0] != 0);
+                return ValueStatus.Ok;
+            case PgType.Text or PgType.Varchar:
+                return WriteText(slot.Type, v, buffer);
+            case PgType.TimestampTz or PgType.Timestamp:
+            {
+                long ms;
+                if (slot.Type == BsonType.DateTime)
+                {
+                    ms = BinaryPrimitives.ReadInt64LittleEndian(v);
+                }
+                else if (slot.Type == BsonType.Timestamp)
+                {
+                    ms = (long)(BinaryPrimitives.ReadUInt64LittleEndian(v) >> 32) * 1000;
+                }
+                else
+                {
+                    return ValueStatus.TypeMismatch;
+                }
+                if (!PgTime.TryFromUnixMillis(ms, out long micros))
+                {
+                    return ValueStatus.DateOutOfRange;
+                }
+                buffer.WriteTimestamp(micros);
+                return ValueStatus.Ok;
+            }
+            case PgType.Date:
+            {
+                if (slot.Type != BsonType.DateTime)
+                {
+                    return ValueStatus.TypeMismatch;
+                }
+                long ms = BinaryPrimitives.ReadInt64LittleEndian(v);
+                if (ms % MillisPerDay != 0)
+                {
+                    return ValueStatus.TimeOfDay;
+                }
+                if (!PgTime.TryFromUnixMillis(ms, out _))
+                {
+                    return ValueStatus.DateOutOfRange;
+                }
+                buffer.WriteDate((int)((ms - PgTime.PgEpochUnixMillis) / MillisPerDay));
+                return ValueStatus.Ok;
+            }
+            case PgType.Jsonb or PgType.Json:
+                return WriteJson(type == PgType.Jsonb, slot, doc, baseOffset, buffer);
+            case PgType.Bytea:
+            {
+                if (slot.Type != BsonType.Binary)
+                {
+                    return ValueStatus.TypeMismatch;
+                }
+                BinaryPayload(v, out ReadOnlySpan<byte> data);
+                buffer.WriteBytes(data);
+                return ValueStatus.Ok;
+            }
+            case PgType.Uuid:
+                return WriteUuid(slot.Type, v, buffer);
+            default:
+                return ValueStatus.TypeMismatch;
+        }
+    }
+
+    /// <summary>An int32, an int64, or a double holding an integer exactly, as a long.</summary>
+    public static bool TryGetInteger(in Slot slot, ReadOnlySpan<byte> doc, out long value) => TryGetInteger(slot, doc, out value, out _);
+
+    private static bool TryGetInteger(in Slot slot, ReadOnlySpan<byte> doc, out long value, out ValueStatus why)
+    {
+        ReadOnlySpan<byte> v = doc.Slice(slot.ValueStart, slot.ValueLength);
+        switch (slot.Type)
+        {
+            case BsonType.Int32:
+                value = BinaryPrimitives.ReadInt32LittleEndian(v);
+                why = ValueStatus.Ok;
+                return true;
+            case BsonType.Int64:
+                value = BinaryPrimitives.ReadInt64LittleEndian(v);
+                why = ValueStatus.Ok;
+                return true;
+            case BsonType.Double:
+                double d = BinaryPrimitives.ReadDoubleLittleEndian(v);
+                // 2^63 is exactly representable; every double below it in magnitude and integral fits a long.
+                if (d >= -9.223372036854775808e18 && d < 9.223372036854775808e18 && Math.Floor(d) == d)
+                {
+                    value = (long)d;
+                    why = ValueStatus.Ok;
+                    return true;
+                }
+                value = 0;
+                why = double.IsFinite(d) && Math.Floor(d) == d ? ValueStatus.OutOfRange : ValueStatus.NotIntegral;
+                return false;
+            default:
+                value = 0;
+                why = ValueStatus.TypeMismatch;
+                return false;
+        }
+    }
+
+    private static ValueStatus WriteNumeric(BsonType type, ReadOnlySpan<byte> v, CopyBuffer buffer)
+    {
+        switch (type)
+        {
+            case BsonType.Int32:
+            case BsonType.Int64:
+                long l = type == BsonType.Int32 ? BinaryPrimitives.ReadInt32LittleEndian(v) : BinaryPrimitives.ReadInt64LittleEndian(v);
+                PgNumeric.Write(buffer, l < 0, l < 0 ? (UInt128)(-(Int128)l) : (UInt128)l, 0);
+                return ValueStatus.Ok;
+            case BsonType.Double:
+                double d = BinaryPrimitives.ReadDoubleLittleEndian(v);
+                if (!double.IsFinite(d))
+                {
+                    return ValueStatus.NotANumber;
+                }
+                PgNumeric.Write(buffer, d);
+                return ValueStatus.Ok;
+            case BsonType.Decimal128:
+                var bits = new Decimal128Bits(BinaryPrimitives.ReadUInt64LittleEndian(v), BinaryPrimitives.ReadUInt64LittleEndian(v[8..]));
+                if (!bits.TryGetFinite(out bool negative, out UInt128 coefficient, out int exponent))
+                {
+                    return ValueStatus.NotANumber;
+                }
+                PgNumeric.Write(buffer, negative, coefficient, exponent);
+                return ValueStatus.Ok;
+            default:
+                return ValueStatus.TypeMismatch;
+        }
+    }
+
+    private static ValueStatus WriteText(BsonType type, ReadOnlySpan<byte> v, CopyBuffer buffer)
+    {
+        switch (type)
+        {
+            case BsonType.String or BsonType.Symbol or BsonType.JavaScript:
+                ReadOnlySpan<byte> s = v.Slice(4, v.Length - 5);
+                if (s.Contains((byte)0))
+                {
+                    return ValueStatus.NulInText;
+                }
+                buffer.WriteText(s);
+                return ValueStatus.Ok;
+            case BsonType.ObjectId:
+                Span<byte> hex = stackalloc byte[24];
+                for (int i = 0; i < 12; i++)
+                {
+                    hex[2 * i] = Hex(v[i] >> 4);
+                    hex[(2 * i) + 1] = Hex(v[i] & 0xF);
+                }
+                buffer.WriteText(hex);
+                return ValueStatus.Ok;
+            default:
+                return ValueStatus.TypeMismatch;
+        }
+    }
+
+    private static byte Hex(int nibble) => (byte)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10);
+
+    private static ValueStatus WriteUuid(BsonType type, ReadOnlySpan<byte> v, CopyBuffer buffer)
+    {
+        if (type == BsonType.Binary)
+        {
+            var subtype = BinaryPayload(v, out ReadOnlySpan<byte> data);
+            if (subtype != BsonBinarySubtype.Uuid)
+            {
+                return ValueStatus.TypeMismatch; // subtype 3's byte order depends on the driver that wrote it
+            }
+            if (data.Length != 16)
+            {
+                return ValueStatus.InvalidUuid;
+            }
+            buffer.WriteUuid(data);
+            return ValueStatus.Ok;
+        }
+        if (type == BsonType.String)
+        {
+            ReadOnlySpan<byte> s = v.Slice(4, v.Length - 5);
+            if (!Utf8Parser.TryParse(s, out Guid g, out int consumed) || consumed != s.Length)
+            {
+                return ValueStatus.InvalidUuid;
+            }
+            Span<byte> bytes = stackalloc byte[16];
+            g.TryWriteBytes(bytes, bigEndian: true, out _);
+            buffer.WriteUuid(bytes);
+            return ValueStatus.Ok;
+        }
+        return ValueStatus.TypeMismatch;
+    }
+
+    private static BsonBinarySubtype BinaryPayload(ReadOnlySpan<byte> v, out ReadOnlySpan<byte> data)
+    {
+        int length = BinaryPrimitives.ReadInt32LittleEndian(v);
+        var subtype = (BsonBinarySubtype)v[4];
+        data = subtype == BsonBinarySubtype.BinaryOld ? v.Slice(9, length - 4) : v.Slice(5, length);
+        return subtype;
+    }
+
+    private static ValueStatus WriteJson(bool jsonb, in Slot slot, ReadOnlySpan<byte> doc, long baseOffset, CopyBuffer buffer)
+    {
+        int mark = buffer.BeginField();
+        if (jsonb)
+        {
+            buffer.WriteByte(1); // jsonb binary format version
+        }
+        BsonReader reader = BsonReader.OverElement(doc, baseOffset, slot.ElementStart, slot.ElementEnd, slot.Depth);
+        reader.Read();
+        JsonWriteResult result = BsonJsonWriter.WriteValue(ref reader, buffer);
+        buffer.EndField(mark);
+        return (result & JsonWriteResult.ContainsNullCharacter) != 0 ? ValueStatus.NulInText : ValueStatus.Ok;
+    }
+
+    /// <summary>The reason for a failed conversion, for messages.</summary>
+    public static string Describe(ValueStatus status, ColumnPlan column, in Slot slot) => status switch
+    {
+        ValueStatus.OutOfRange => $"the {BsonTypeNames.Of(slot.Type)} value is out of range for type {column.SqlType}",
+        ValueStatus.NotIntegral => $"the double value is not an integer, so {column.SqlType} cannot hold it exactly",
+        ValueStatus.Inexact => $"the {BsonTypeNames.Of(slot.Type)} value cannot be stored in {column.SqlType} without losing precision",
+        ValueStatus.NulInText => "the text contains a NUL byte (0x00), which PostgreSQL cannot store in text or json",
+        ValueStatus.DateOutOfRange => $"the date is outside the range of PostgreSQL's {column.SqlType} (4713 BC to 294276 AD)",
+        ValueStatus.NotANumber => $"NaN and Infinity cannot be stored in {column.SqlType}",
+        ValueStatus.TimeOfDay => "the date has a time of day, which a date column would drop; use timestamptz",
+        ValueStatus.InvalidUuid => "the value is not a 16-byte UUID",
+        _ => $"a {BsonTypeNames.Of(slot.Type)} value cannot be stored in a {column.SqlType} column",
+    };
+}

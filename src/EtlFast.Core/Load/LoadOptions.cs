@@ -1,0 +1,35 @@
+namespace EtlFast.Core.Load;
+
+/// <summary>What to do with the target tables before loading (pg_restore's vocabulary).</summary>
+public enum LoadMode
+{
+    /// <summary>Create the tables; refuse if any exists.</summary>
+    Create,
+    /// <summary>Drop the tables if they exist, then create them.</summary>
+    Clean,
+    /// <summary>Empty existing tables (TRUNCATE), keep their definition and constraints.</summary>
+    Truncate,
+    /// <summary>Add rows to existing tables.</summary>
+    Append,
+}
+
+/// <summary>When keys, foreign keys and indexes are built.</summary>
+public enum ConstraintTiming
+{
+    /// <summary>After the data is in, in parallel, as pg_restore does: much faster ingest.</summary>
+    After,
+    /// <summary>With the tables: every row is checked as it arrives.</summary>
+    Before,
+}
+
+public sealed class LoadOptions
+{
+    public required string From { get; init; }
+    public required PgTarget Target { get; init; }
+    public int Jobs { get; init; } = Environment.ProcessorCount;
+    public LoadMode Mode { get; init; } = LoadMode.Create;
+    public ConstraintTiming Constraints { get; init; } = ConstraintTiming.After;
+    /// <summary>Target size of a chunk of BSON: the unit of work and of commit.</summary>
+    public int ChunkBytes { get; init; } = 4 * 1024 * 1024;
+    public Func<Stream> OpenStdin { get; init; } = Console.OpenStandardInput;
+}

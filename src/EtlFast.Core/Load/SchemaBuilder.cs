@@ -1,0 +1,158 @@
+using System.Text;
+using EtlFast.Core.Plan;
+using Npgsql;
+
+namespace EtlFast.Core.Load;
+
+/// <summary>DDL for the mapped tables: create/clean/truncate/append before the load, keys and indexes after it.</summary>
+public static class SchemaBuilder
+{
+    public static string CreateTableSql(LoadPlan plan, TablePlan table, bool withConstraints)
+    {
+        var sb = new StringBuilder();
+        sb.Append("CREATE TABLE ").Append(table.QualifiedName).Append(" (");
+        for (int i = 0; i < table.Columns.Length; i++)
+        {
+            ColumnPlan c = table.Columns[i];
+            sb.Append(i == 0 ? "\n  " : ",\n  ").Append(Sql.Quote(c.Name)).Append(' ').Append(c.SqlType);
+            if (!c.Nullable)
+            {
+                sb.Append(" NOT NULL");
+            }
+        }
+        if (withConstraints)
+        {
+            foreach (string constraint in ConstraintClauses(plan, table))
+            {
+                sb.Append(",\n  ").Append(constraint);
+            }
+        }
+        sb.Append("\n)");
+        return sb.ToString();
+    }
+
+    /// <summary>PRIMARY KEY and FOREIGN KEY clauses of a table, as they appear in CREATE/ALTER TABLE.</summary>
+    private static IEnumerable<string> ConstraintClauses(LoadPlan plan, TablePlan table)
+    {
+        if (PrimaryKeyClause(table) is { } pk)
+        {
+            yield return pk;
+        }
+        foreach (string fk in ForeignKeyClauses(plan, table))
+        {
+            yield return fk;
+        }
+    }
+
+    private static string? PrimaryKeyClause(TablePlan table) => table.Mapping.PrimaryKey.Count == 0
+        ? null
+        : $"PRIMARY KEY ({string.Join(", ", table.Mapping.PrimaryKey.Select(Sql.Quote))})";
+
+    private static IEnumerable<string> ForeignKeyClauses(LoadPlan plan, TablePlan table) =>
+        table.Mapping.Columns.Where(c => c.References is not null).Select(c =>
+            $"FOREIGN KEY ({Sql.Quote(c.Name)}) REFERENCES {Sql.Qualify(plan.Schema, c.References!.Table)} ({Sql.Quote(c.References.Column)})");
+
+    /// <summary>Statements run after the data, in three waves: keys, then foreign keys, then indexes.</summary>
+    public static IReadOnlyList<IReadOnlyList<string>> ConstraintWaves(LoadPlan plan, bool includeKeys)
+    {
+        var keys = new List<string>();
+        var foreign = new List<string>();
+        var indexes = new List<string>();
+        foreach (TablePlan t in plan.Tables)
+        {
+            if (includeKeys && PrimaryKeyClause(t) is { } pk)
+            {
+                keys.Add($"ALTER TABLE {t.QualifiedName} ADD {pk}");
+            }
+            if (includeKeys)
+            {
+                foreign.AddRange(ForeignKeyClauses(plan, t).Select(fk => $"ALTER TABLE {t.QualifiedName} ADD {fk}"));
+            }
+            foreach (var index in t.Mapping.Indexes)
+            {
+                indexes.Add($"CREATE {(index.Unique ? "UNIQUE " : "")}INDEX ON {t.QualifiedName} ({string.Join(", ", index.Columns.Select(Sql.Quote))})");
+            }
+        }
+        return [keys, foreign, indexes];
+    }
+
+    /// <summary>Prepares the tables as the mode says, in one transaction.</summary>
+    public static void Prepare(NpgsqlConnection conn, LoadPlan plan, LoadMode mode, ConstraintTiming timing)
+    {
+        List<string> existing = ExistingTables(conn, plan);
+        switch (mode)
+        {
+            case LoadMode.Create when existing.Count > 0:
+                throw new LoadException(FailureKind.Usage,
+                    $"table{(existing.Count > 1 ? "s" : "")} {string.Join(", ", existing.Select(t => $"\"{plan.Schema}.{t}\""))} already exist{(existing.Count > 1 ? "" : "s")}",
+                    "--mode create (the default) makes new tables and never touches existing ones",
+                    "use --mode clean to drop and recreate them, --mode truncate to empty them, or --mode append to add rows");
+            case LoadMode.Truncate or LoadMode.Append:
+                var missing = plan.Tables.Select(t => t.Name).Except(existing).ToList();
+                if (missing.Count > 0)
+                {
+                    throw new LoadException(FailureKind.Usage,
+                        $"table{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing.Select(t => $"\"{plan.Schema}.{t}\""))} do{(missing.Count > 1 ? "" : "es")} not exist",
+                        $"--mode {mode.ToString().ToLowerInvariant()} loads into existing tables",
+                        "use --mode create to create them");
+                }
+                break;
+        }
+
+        using NpgsqlTransaction tx = conn.BeginTransaction();
+        if (mode is LoadMode.Create or LoadMode.Clean)
+        {
+            Execute(conn, $"CREATE SCHEMA IF NOT EXISTS {Sql.Quote(plan.Schema)}");
+        }
+        if (mode == LoadMode.Clean)
+        {
+            foreach (TablePlan t in plan.Tables.Reverse())
+            {
+                Execute(conn, $"DROP TABLE IF EXISTS {t.QualifiedName} CASCADE");
+            }
+        }
+        if (mode is LoadMode.Create or LoadMode.Clean)
+        {
+            foreach (TablePlan t in plan.Tables)
+            {
+                Execute(conn, CreateTableSql(plan, t, timing == ConstraintTiming.Before));
+            }
+            if (timing == ConstraintTiming.Before)
+            {
+                foreach (string s in ConstraintWaves(plan, includeKeys: false)[2])
+                {
+                    Execute(conn, s);
+                }
+            }
+        }
+        if (mode == LoadMode.Truncate)
+        {
+            Execute(conn, $"TRUNCATE {string.Join(", ", plan.Tables.Select(t => t.QualifiedName))}");
+        }
+        tx.Commit();
+    }
+
+    private static List<string> ExistingTables(NpgsqlConnection conn, LoadPlan plan)
+    {
+        var found = new List<string>();
+        using var cmd = new NpgsqlCommand(
+            "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2", conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = plan.Schema });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = "" });
+        foreach (TablePlan t in plan.Tables)
+        {
+            cmd.Parameters[1].Value = t.Name;
+            if (cmd.ExecuteScalar() is not null)
+            {
+                found.Add(t.Name);
+            }
+        }
+        return found;
+    }
+
+    public static void Execute(NpgsqlConnection conn, string sql)
+    {
+        using var cmd = new NpgsqlCommand(sql, conn);
+        cmd.ExecuteNonQuery();
+    }
+}

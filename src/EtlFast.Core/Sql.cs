@@ -1,0 +1,36 @@
+using EtlFast.Core.Mapping;
+
+namespace EtlFast.Core;
+
+/// <summary>SQL text built from mapping names: every identifier quoted, nothing else interpolated.</summary>
+public static class Sql
+{
+    /// <summary>A quoted identifier: <c>x"y</c> becomes <c>"x""y"</c>.</summary>
+    public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    public static string Qualify(string schema, string name) => Quote(schema) + "." + Quote(name);
+
+    /// <summary>A string literal for the rare statements that cannot take parameters (e.g. DDL comments).</summary>
+    public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    public static string TypeName(PgType type, string modifier) => type switch
+    {
+        PgType.SmallInt => "smallint",
+        PgType.Integer => "integer",
+        PgType.BigInt => "bigint",
+        PgType.Real => "real",
+        PgType.DoublePrecision => "double precision",
+        PgType.Numeric => "numeric" + modifier,
+        PgType.Boolean => "boolean",
+        PgType.Text => "text",
+        PgType.Varchar => "varchar" + modifier,
+        PgType.TimestampTz => "timestamptz",
+        PgType.Timestamp => "timestamp",
+        PgType.Date => "date",
+        PgType.Jsonb => "jsonb",
+        PgType.Json => "json",
+        PgType.Bytea => "bytea",
+        PgType.Uuid => "uuid",
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+}
