@@ -1,6 +1,220 @@
+using EtlFast.Bson;
+using EtlFast.Core.Engine;
+using EtlFast.Core.Load;
+using EtlFast.Core.Mapping;
+using EtlFast.Core.Plan;
+using EtlFast.Core.Sources;
+
 namespace EtlFast.Cli.Commands;
 
+/// <summary><c>etlfast load</c>: raw flags, validated into options and a compiled plan, then the loader.</summary>
 internal static class LoadCommand
 {
-    public static int Run(string[] args, CliContext ctx) => throw new UsageException("load is not built yet");
+    public const string Usage = """
+        Usage: etlfast load --from SOURCE --mapping FILE [--to POSTGRES] [options]
+
+        Copies one MongoDB collection into the PostgreSQL tables its mapping describes. Each chunk of
+        documents is committed in one transaction with all of its rows, so a failure never leaves half
+        a document behind.
+
+        Source and target:
+          --from SOURCE          a mongodump .bson or .bson.gz file, a mongodump output directory
+                                 (DIR/db/collection.bson[.gz]: the collection the mapping names), or -
+                                 for standard input
+          -m, --mapping FILE     the mapping (JSON): tables, columns, keys, policies; see docs/mapping.md
+                                 and examples/seed-users.json
+          --to POSTGRES          postgresql://user:password@host:port/db?sslmode=require, or libpq
+                                 keywords "host=... dbname=... user=...", or Npgsql "Host=...;Database=...";
+                                 default: the PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE,
+                                 PGSSLMODE variables. The password is never printed.
+          --schema NAME          PostgreSQL schema of the tables (default: the mapping's, else public)
+
+        What happens to the tables:
+          --mode MODE            create    create the tables; refuse if any exists (default)
+                                 clean     drop the tables if they exist, then create them
+                                 truncate  empty the existing tables, keep their definitions
+                                 append    add rows to the existing tables
+          --constraints WHEN     after     build primary keys, foreign keys and indexes once the
+                                           data is in, in parallel (default; create and clean only)
+                                 before    create them with the tables; every row is checked as it
+                                           arrives (slower; the only choice for truncate and append,
+                                           whose tables keep the constraints they have)
+
+        Performance:
+          -j, --jobs N           parallel workers, each with its own PostgreSQL connection
+                                 (default: the number of cores, here {0})
+          --chunk-size MB        MiB of BSON per chunk, the unit of work and of commit (default 4)
+
+        Output:
+          -q, --quiet            no progress and no summary, only errors
+          -h, --help             show this help
+
+        Examples:
+          etlfast load --from dump/sample_db/users.bson --mapping examples/seed-users.json \
+                       --to postgresql://postgres@localhost/postgres
+          mongodump --archive ... | ...   (use --from - to read .bson from a pipe)
+          PGHOST=db PGUSER=loader etlfast load --from users.bson.gz -m seed.json --mode clean -j 8
+
+        """;
+
+    public static int Run(string[] args, CliContext ctx)
+    {
+        if (Cli.WantsHelp(args))
+        {
+            ctx.Out.Write(string.Format(System.Globalization.CultureInfo.InvariantCulture, Usage, Environment.ProcessorCount));
+            ctx.Out.Write(Help.ExitCodes);
+            ctx.Out.WriteLine();
+            return ExitCodes.Ok;
+        }
+        string? from = null, mappingPath = null, to = null, schema = null;
+        int jobs = Environment.ProcessorCount;
+        int chunkMb = 4;
+        LoadMode mode = LoadMode.Create;
+        ConstraintTiming? constraints = null;
+        bool quiet = false;
+
+        var reader = new ArgReader(args, 1);
+        while (!reader.AtEnd)
+        {
+            string? flag = reader.Next(out string? positional);
+            switch (flag)
+            {
+                case null:
+                    throw new UsageException($"unexpected argument \"{positional}\"", "give the source with --from");
+                case "--from":
+                    from = reader.Value(flag);
+                    break;
+                case "-m" or "--mapping":
+                    mappingPath = reader.Value(flag);
+                    break;
+                case "--to":
+                    to = reader.Value(flag);
+                    break;
+                case "--schema":
+                    schema = reader.Value(flag);
+                    break;
+                case "--mode":
+                    mode = reader.Value(flag) switch
+                    {
+                        "create" => LoadMode.Create,
+                        "clean" => LoadMode.Clean,
+                        "truncate" => LoadMode.Truncate,
+                        "append" => LoadMode.Append,
+                        var m => throw new UsageException($"--mode takes create, clean, truncate or append, not \"{m}\""),
+                    };
+                    break;
+                case "--constraints":
+                    constraints = reader.Value(flag) switch
+                    {
+                        "after" => ConstraintTiming.After,
+                        "before" => ConstraintTiming.Before,
+                        var c => throw new UsageException($"--constraints takes after or before, not \"{c}\""),
+                    };
+                    break;
+                case "-j" or "--jobs":
+                    jobs = reader.IntValue(flag, 1, 256);
+                    break;
+                case "--chunk-size":
+                    chunkMb = reader.IntValue(flag, 1, 1024);
+                    break;
+                case "-q" or "--quiet":
+                    reader.NoValue(flag);
+                    quiet = true;
+                    break;
+                default:
+                    throw ArgReader.Unknown(flag, "load");
+            }
+        }
+        if (from is null)
+        {
+            throw new UsageException("--from is required", "name a .bson or .bson.gz file, a mongodump directory, or - for standard input");
+        }
+        if (mappingPath is null)
+        {
+            throw new UsageException("--mapping is required", "see examples/seed-users.json and docs/mapping.md");
+        }
+        if (constraints == ConstraintTiming.After && mode is LoadMode.Truncate or LoadMode.Append)
+        {
+            throw new UsageException($"--constraints after works with --mode create or clean only",
+                "truncate and append load into existing tables and keep the constraints they have");
+        }
+
+        LoadPlan plan;
+        PgTarget target;
+        try
+        {
+            MappingDocument mapping = MappingParser.ParseFile(mappingPath);
+            plan = PlanCompiler.Compile(mapping, schema);
+            target = PgTarget.Parse(to, ctx.GetEnv);
+        }
+        catch (MappingException e)
+        {
+            ctx.Error($"invalid mapping: {e.Message}", hint: "see docs/mapping.md for the mapping format");
+            return ExitCodes.Usage;
+        }
+        catch (TargetException e)
+        {
+            ctx.Error($"invalid --to: {e.Message}", hint: e.Hint);
+            return ExitCodes.Usage;
+        }
+
+        var options = new LoadOptions
+        {
+            From = from,
+            Target = target,
+            Jobs = jobs,
+            Mode = mode,
+            Constraints = constraints ?? (mode is LoadMode.Create or LoadMode.Clean ? ConstraintTiming.After : ConstraintTiming.Before),
+            ChunkBytes = chunkMb * 1024 * 1024,
+            OpenStdin = ctx.OpenStdin,
+        };
+        using var progress = new Progress(ctx, quiet);
+        try
+        {
+            LoadSummary summary = new Loader(plan, options, progress, ctx.Cancellation).Run();
+            progress.Finish();
+            if (!quiet)
+            {
+                SummaryPrinter.Print(ctx.Err, summary, target);
+            }
+            return summary.Rejected > 0 ? ExitCodes.CompletedWithRejects : ExitCodes.Ok;
+        }
+        catch (Exception e) when (e is LoadException or DataException or BsonException or SourceException)
+        {
+            progress.Finish();
+            return Report(ctx, e);
+        }
+        catch (OperationCanceledException)
+        {
+            progress.Finish();
+            ctx.Error("interrupted", "chunks in flight were rolled back; committed chunks stay in the tables");
+            return ExitCodes.Interrupted;
+        }
+    }
+
+    private static int Report(CliContext ctx, Exception e)
+    {
+        switch (e)
+        {
+            case LoadException l:
+                ctx.Error(l.Message, l.Detail, l.Hint);
+                return l.Kind switch
+                {
+                    FailureKind.Usage => ExitCodes.Usage,
+                    FailureKind.Connection => ExitCodes.Connection,
+                    _ => ExitCodes.Data,
+                };
+            case DataException d:
+                ctx.Error(d.Message, "the chunk holding this document was rolled back; chunks committed before it stay", d.Hint);
+                return ExitCodes.Data;
+            case BsonException b:
+                ctx.Error($"the source is not valid BSON: {b.Message}", hint: "the dump is corrupt or truncated at that offset; documents before it were loaded");
+                return ExitCodes.Data;
+            case SourceException s:
+                ctx.Error(s.Message, hint: s.Hint);
+                return ExitCodes.Usage;
+            default:
+                throw e;
+        }
+    }
 }
