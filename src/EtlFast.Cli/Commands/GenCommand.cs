@@ -1,6 +1,240 @@
+using System.Diagnostics;
+using System.Globalization;
+using EtlFast.Core.Generation;
+
 namespace EtlFast.Cli.Commands;
 
+/// <summary><c>etlfast gen users --count N -o FILE</c>: writes the seed benchmark's documents as a .bson file.</summary>
 internal static class GenCommand
 {
-    public static int Run(string[] args, CliContext ctx) => throw new UsageException("gen is not built yet");
+    public const string HelpText = """
+        etlfast gen - generate sample data as a mongodump-compatible .bson file
+
+        Usage:
+          etlfast gen users --count N -o FILE [--seed S] [-q]
+
+        Generators:
+          users    the seed benchmark's user documents (database sample_db, collection users), as
+                   shared/SEED_WORKLOAD.md describes them: _id 1..N, about 5.4 KB and 41.5 table rows
+                   each; about 30% of messages carry 1-3 attachments (the published generator had none)
+
+        Options:
+          -n, --count N        how many documents to write, 0 to 2147483647 (required; 1_000_000 is accepted)
+          -o, --output FILE    the file to write (required). The data goes to FILE.tmp, renamed to FILE once
+                               complete, so FILE never holds a partial run. A name ending in .gz is gzip-compressed.
+                               "-" writes to standard output.
+              --seed S         seed of the pseudo-random generator, 0 to 9223372036854775807 (default 42).
+                               The same seed and count always give the same bytes; dates count back from
+                               2025-01-01T00:00:00Z, not from today.
+          -q, --quiet          print neither the progress line nor the final summary (errors still go to stderr)
+          -h, --help           show this help
+
+        Progress (every second) and the final summary go to stderr; MB means 10^6 bytes of BSON.
+
+        Examples:
+          etlfast gen users --count 10000 -o users.bson
+          etlfast gen users --count 1_000_000 --seed 7 -o users.bson.gz
+          etlfast gen users -n 1000 -q -o - | mongorestore --db sample_db --collection users -
+
+        Exit codes:
+          0    success
+          2    usage error (unknown generator, bad or missing option): nothing was written
+          4    the output could not be written (FILE is left untouched, FILE.tmp is removed)
+          130  interrupted (Ctrl-C); FILE.tmp is removed
+
+        """;
+
+    public static int Run(string[] args, CliContext ctx)
+    {
+        if (Cli.WantsHelp(args))
+        {
+            ctx.Out.Write(HelpText);
+            return ExitCodes.Ok;
+        }
+        GenOptions options = GenOptions.Parse(args);
+        return options.Output == "-" ? ToStdout(options, ctx) : ToFile(options, ctx);
+    }
+
+    private static int ToStdout(GenOptions options, CliContext ctx)
+    {
+        try
+        {
+            Stream stdout = ctx.OpenStdout();
+            var progress = new GenProgress(ctx, options);
+            GenerationProgress done = Generate(stdout, options, progress, ctx);
+            progress.Summary(done, "standard output", onDisk: null);
+            return ExitCodes.Ok;
+        }
+        catch (OperationCanceledException)
+        {
+            ctx.Error("interrupted");
+            return ExitCodes.Interrupted;
+        }
+        catch (IOException e)
+        {
+            ctx.Error("could not write to standard output", detail: e.Message);
+            return ExitCodes.Data;
+        }
+    }
+
+    private static int ToFile(GenOptions options, CliContext ctx)
+    {
+        string path = options.Output;
+        if (Directory.Exists(path))
+        {
+            throw new UsageException($"output \"{path}\" is a directory", "give -o a file name, e.g. -o users.bson");
+        }
+        GeneratedFile file;
+        try
+        {
+            file = GeneratedFile.Create(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            ctx.Error($"could not create \"{path}.tmp\"", detail: e.Message, hint: "check that the directory exists and is writable");
+            return ExitCodes.Data;
+        }
+        using (file)
+        {
+            try
+            {
+                var progress = new GenProgress(ctx, options);
+                GenerationProgress done = Generate(file.Stream, options, progress, ctx);
+                long onDisk = file.Commit();
+                progress.Summary(done, path, file.Compressed ? onDisk : null);
+                return ExitCodes.Ok;
+            }
+            catch (OperationCanceledException)
+            {
+                ctx.Error("interrupted", detail: $"\"{file.TempPath}\" was removed; \"{path}\" is unchanged");
+                return ExitCodes.Interrupted;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                ctx.Error($"could not write \"{path}\"", detail: e.Message, hint: "check the free space and permissions; nothing was left under that name");
+                return ExitCodes.Data;
+            }
+        }
+    }
+
+    private static GenerationProgress Generate(Stream output, GenOptions options, GenProgress progress, CliContext ctx)
+    {
+        var generator = new SeedUsersGenerator(options.Seed);
+        return generator.WriteUsers(output, options.Count, options.Quiet ? null : progress.Report, ctx.Cancellation);
+    }
+
+    /// <summary>The validated flags of one run.</summary>
+    private sealed class GenOptions
+    {
+        public required int Count { get; init; }
+        public required ulong Seed { get; init; }
+        public required string Output { get; init; }
+        public required bool Quiet { get; init; }
+
+        public static GenOptions Parse(string[] args)
+        {
+            string? generator = null;
+            int? count = null;
+            ulong seed = SeedUsersGenerator.DefaultSeed;
+            string? output = null;
+            bool quiet = false;
+            var reader = new ArgReader(args, 1);
+            while (!reader.AtEnd)
+            {
+                string? flag = reader.Next(out string? positional);
+                switch (flag)
+                {
+                    case null when positional is null:
+                        break;
+                    case null when generator is null:
+                        generator = positional;
+                        break;
+                    case null:
+                        throw new UsageException($"unexpected argument \"{positional}\"", "etlfast gen takes one generator name, e.g. \"etlfast gen users\"");
+                    case "-n" or "--count":
+                        count = (int)reader.LongValue(flag, 0, int.MaxValue);
+                        break;
+                    case "--seed":
+                        seed = (ulong)reader.LongValue(flag, 0, long.MaxValue);
+                        break;
+                    case "-o" or "--output":
+                        output = reader.Value(flag);
+                        if (output.Length == 0)
+                        {
+                            throw new UsageException($"{flag} needs a file name (or \"-\" for standard output)");
+                        }
+                        break;
+                    case "-q" or "--quiet":
+                        reader.NoValue(flag);
+                        quiet = true;
+                        break;
+                    default:
+                        throw ArgReader.Unknown(flag, "gen");
+                }
+            }
+            if (generator is null)
+            {
+                throw new UsageException("which generator? the only one is \"users\"", "run e.g. \"etlfast gen users --count 10000 -o users.bson\"");
+            }
+            if (generator != "users")
+            {
+                throw new UsageException($"unknown generator \"{generator}\"", "the only generator is \"users\"");
+            }
+            if (count is null)
+            {
+                throw new UsageException("--count is required", "e.g. \"etlfast gen users --count 10000 -o users.bson\"");
+            }
+            if (output is null)
+            {
+                throw new UsageException("-o/--output is required", "give a file name, or \"-o -\" for standard output");
+            }
+            return new GenOptions { Count = count.Value, Seed = seed, Output = output, Quiet = quiet };
+        }
+    }
+
+    /// <summary>The progress line (about once a second) and the final summary, on stderr.</summary>
+    private sealed class GenProgress(CliContext ctx, GenOptions options)
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private long _nextReportMs = 1000;
+        private bool _lineOpen;
+
+        public void Report(GenerationProgress p)
+        {
+            long now = _clock.ElapsedMilliseconds;
+            if (now < _nextReportMs || p.Documents == options.Count)
+            {
+                return;
+            }
+            _nextReportMs = now + 1000;
+            double seconds = now / 1000.0;
+            string line = string.Create(CultureInfo.InvariantCulture,
+                $"gen users: {p.Documents:N0} / {options.Count:N0} documents ({100.0 * p.Documents / options.Count:F0}%), {p.Bytes / 1e6:N1} MB, {p.Documents / seconds:N0} docs/s");
+            if (ctx.ErrIsTerminal)
+            {
+                ctx.Err.Write($"\r{line}\x1b[K");
+                _lineOpen = true;
+            }
+            else
+            {
+                ctx.Err.WriteLine(line);
+            }
+        }
+
+        public void Summary(GenerationProgress done, string where, long? onDisk)
+        {
+            if (options.Quiet)
+            {
+                return;
+            }
+            if (_lineOpen)
+            {
+                ctx.Err.WriteLine();
+            }
+            double seconds = Math.Max(_clock.Elapsed.TotalSeconds, 1e-6);
+            string gzip = onDisk is long size ? string.Create(CultureInfo.InvariantCulture, $", {size / 1e6:N1} MB gzip") : "";
+            ctx.Err.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"generated {done.Documents:N0} users, {done.Bytes:N0} bytes of BSON{gzip}, in {seconds:F2} s ({done.Documents / seconds:N0} docs/s, {done.Bytes / 1e6 / seconds:N1} MB/s) -> {where}"));
+        }
+    }
 }
