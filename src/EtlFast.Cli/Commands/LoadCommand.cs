@@ -19,14 +19,21 @@ internal static class LoadCommand
 
         Source and target:
           --from SOURCE          a mongodump .bson or .bson.gz file, a mongodump output directory
-                                 (DIR/db/collection.bson[.gz]: the collection the mapping names), or -
-                                 for standard input
+                                 (DIR/db/collection.bson[.gz]: the collection the mapping names), -
+                                 for standard input, or a live MongoDB: mongodb://[user:pass@]host/...
+                                 or mongodb+srv://... (every driver option passes through: TLS,
+                                 replicaSet, authSource, readPreference, compressors ...)
           -m, --mapping FILE     the mapping (JSON): tables, columns, keys, policies; see docs/mapping.md
                                  and examples/seed-users.json
           --to POSTGRES          postgresql://user:password@host:port/db?sslmode=require, or libpq
                                  keywords "host=... dbname=... user=...", or Npgsql "Host=...;Database=...";
                                  default: the PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE,
                                  PGSSLMODE variables. The password is never printed.
+          -d, --db NAME          MongoDB database (default: the mapping's, else the URI's)
+          -c, --collection NAME  MongoDB collection, or the file to find in a dump directory
+                                 (default: the mapping's)
+          --query JSON           live source only: an Extended JSON filter, e.g. '{"age": {"$gte": 21}}'
+          --batch-size N         live source only: documents per cursor batch
           --schema NAME          PostgreSQL schema of the tables (default: the mapping's, else public)
 
         What happens to the tables:
@@ -44,6 +51,8 @@ internal static class LoadCommand
           -j, --jobs N           parallel workers, each with its own PostgreSQL connection
                                  (default: the number of cores, here {0})
           --chunk-size MB        MiB of BSON per chunk, the unit of work and of commit (default 4)
+          --sink null            benchmarking aid: read, walk and encode everything but send nothing
+                                 to PostgreSQL (default: --sink postgres)
 
         Output:
           -q, --quiet            no progress and no summary, only errors
@@ -66,12 +75,13 @@ internal static class LoadCommand
             ctx.Out.WriteLine();
             return ExitCodes.Ok;
         }
-        string? from = null, mappingPath = null, to = null, schema = null;
+        string? from = null, mappingPath = null, to = null, schema = null, database = null, collection = null, query = null;
+        int? batchSize = null;
         int jobs = Environment.ProcessorCount;
         int chunkMb = 4;
         LoadMode mode = LoadMode.Create;
         ConstraintTiming? constraints = null;
-        bool quiet = false;
+        bool quiet = false, nullSink = false;
 
         var reader = new ArgReader(args, 1);
         while (!reader.AtEnd)
@@ -89,6 +99,18 @@ internal static class LoadCommand
                     break;
                 case "--to":
                     to = reader.Value(flag);
+                    break;
+                case "-d" or "--db":
+                    database = reader.Value(flag);
+                    break;
+                case "-c" or "--collection":
+                    collection = reader.Value(flag);
+                    break;
+                case "--query":
+                    query = reader.Value(flag);
+                    break;
+                case "--batch-size":
+                    batchSize = reader.IntValue(flag, 1, 1_000_000);
                     break;
                 case "--schema":
                     schema = reader.Value(flag);
@@ -116,6 +138,14 @@ internal static class LoadCommand
                     break;
                 case "--chunk-size":
                     chunkMb = reader.IntValue(flag, 1, 1024);
+                    break;
+                case "--sink":
+                    nullSink = reader.Value(flag) switch
+                    {
+                        "null" => true,
+                        "postgres" => false,
+                        var k => throw new UsageException($"--sink takes postgres or null, not \"{k}\""),
+                    };
                     break;
                 case "-q" or "--quiet":
                     reader.NoValue(flag);
@@ -167,6 +197,11 @@ internal static class LoadCommand
             Constraints = constraints ?? (mode is LoadMode.Create or LoadMode.Clean ? ConstraintTiming.After : ConstraintTiming.Before),
             ChunkBytes = chunkMb * 1024 * 1024,
             OpenStdin = ctx.OpenStdin,
+            Database = database,
+            Collection = collection,
+            Query = query,
+            BatchSize = batchSize,
+            NullSink = nullSink,
         };
         using var progress = new Progress(ctx, quiet);
         try
@@ -212,7 +247,7 @@ internal static class LoadCommand
                 return ExitCodes.Data;
             case SourceException s:
                 ctx.Error(s.Message, hint: s.Hint);
-                return ExitCodes.Usage;
+                return s.IsConnection ? ExitCodes.Connection : ExitCodes.Usage;
             default:
                 throw e;
         }

@@ -32,4 +32,22 @@ public sealed class LoadOptions
     /// <summary>Target size of a chunk of BSON: the unit of work and of commit.</summary>
     public int ChunkBytes { get; init; } = 4 * 1024 * 1024;
     public Func<Stream> OpenStdin { get; init; } = Console.OpenStandardInput;
+
+    /// <summary>
+    /// Benchmarking aid: read, walk and encode everything, but send nothing to PostgreSQL (no tables
+    /// are touched; a connection is still opened to check the target).
+    /// </summary>
+    public bool NullSink { get; init; }
+
+    /// <summary>Live source: database, overriding the mapping's.</summary>
+    public string? Database { get; init; }
+
+    /// <summary>Live source: collection, overriding the mapping's.</summary>
+    public string? Collection { get; init; }
+
+    /// <summary>Live source: a filter in Extended JSON.</summary>
+    public string? Query { get; init; }
+
+    /// <summary>Live source: documents per cursor batch (default: the server's).</summary>
+    public int? BatchSize { get; init; }
 }

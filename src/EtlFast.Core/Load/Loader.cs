@@ -43,11 +43,18 @@ public sealed class Loader
         var summary = new LoadSummary { Tables = [.. _plan.Tables.Select(t => new TableSummary { Name = t.Name })] };
         using (NpgsqlConnection control = Open())
         {
+            if (_options.NullSink)
+            {
+                _observer.Phase("null sink: nothing will be written to PostgreSQL");
+            }
+            else
+            {
             _observer.Phase("preparing tables");
             Run(() => SchemaBuilder.Prepare(control, _plan, _options.Mode, _options.Constraints), "preparing the tables");
+            }
         }
 
-        OpenedSource source = SourceOpener.Open(_options.From, _plan.Mapping.Database, _plan.Mapping.Collection, _options.OpenStdin);
+        using IChunkSource source = OpenSource();
         _observer.Phase($"loading {source.DisplayName}");
         var chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(Math.Max(1, _options.Jobs))
         {
@@ -63,22 +70,18 @@ public sealed class Loader
             threads[i] = new Thread(() => Guard(() => w.Run(chunks.Reader))) { Name = $"etlfast-worker-{i}", IsBackground = true };
             threads[i].Start();
         }
-        long bsonBytes = 0;
-        using (var chunker = new StreamChunker(source.Stream, _options.ChunkBytes))
+        Guard(() =>
         {
-            Guard(() =>
+            while (!_stop.IsCancellationRequested && source.Next(_stop.Token) is { } chunk)
             {
-                while (!_stop.IsCancellationRequested && chunker.Next(_stop.Token) is { } chunk)
+                if (!chunks.Writer.TryWrite(chunk))
                 {
-                    if (!chunks.Writer.TryWrite(chunk))
-                    {
-                        chunks.Writer.WriteAsync(chunk, _stop.Token).AsTask().GetAwaiter().GetResult();
-                    }
+                    chunks.Writer.WriteAsync(chunk, _stop.Token).AsTask().GetAwaiter().GetResult();
                 }
-            });
-            bsonBytes = chunker.Position;
-            chunks.Writer.TryComplete();
-        }
+            }
+        });
+        long bsonBytes = source.Position;
+        chunks.Writer.TryComplete();
         foreach (Thread t in threads)
         {
             t.Join();
@@ -90,7 +93,7 @@ public sealed class Loader
         ThrowIfFailed();
         summary.LoadSeconds = clock.Elapsed.TotalSeconds;
 
-        if (_options.Constraints == ConstraintTiming.After && _options.Mode is LoadMode.Create or LoadMode.Clean)
+        if (!_options.NullSink && _options.Constraints == ConstraintTiming.After && _options.Mode is LoadMode.Create or LoadMode.Clean)
         {
             var constraintClock = Stopwatch.StartNew();
             IReadOnlyList<IReadOnlyList<string>> waves = SchemaBuilder.ConstraintWaves(_plan, includeKeys: true);
@@ -128,6 +131,35 @@ public sealed class Loader
         summary.Gen2 = GC.CollectionCount(2) - g2;
         summary.PeakRssBytes = ProcessStats.PeakRssBytes();
         return summary;
+    }
+
+    private IChunkSource OpenSource()
+    {
+        string collection = _options.Collection ?? _plan.Mapping.Collection;
+        if (MongoSource.IsMongoUri(_options.From))
+        {
+            string? database = _options.Database ?? _plan.Mapping.Database ?? MongoDB.Driver.MongoUrl.Create(_options.From).DatabaseName;
+            if (string.IsNullOrEmpty(database))
+            {
+                throw new LoadException(FailureKind.Usage, "no MongoDB database to read from",
+                    "neither -d/--db, the mapping's \"database\" nor the connection string names one", "pass -d/--db NAME");
+            }
+            MongoDB.Bson.BsonDocument? filter = null;
+            if (_options.Query is not null)
+            {
+                try
+                {
+                    filter = MongoDB.Bson.BsonDocument.Parse(_options.Query);
+                }
+                catch (Exception e) when (e is FormatException or MongoDB.Bson.BsonException or InvalidOperationException)
+                {
+                    throw new LoadException(FailureKind.Usage, $"--query is not an Extended JSON document: {e.Message}", hint: "for example --query '{\"age\": {\"$gte\": 21}}'");
+                }
+            }
+            return MongoSource.Open(_options.From, database, collection, filter, _options.BatchSize, _options.ChunkBytes, _stop.Token);
+        }
+        OpenedSource file = SourceOpener.Open(_options.From, _options.Database ?? _plan.Mapping.Database, collection, _options.OpenStdin);
+        return new StreamChunker(file.Stream, file.DisplayName, _options.ChunkBytes);
     }
 
     private void RunParallel(IReadOnlyList<string> statements)
@@ -241,7 +273,7 @@ public sealed class Loader
 
         public void Run(ChannelReader<Chunk> chunks)
         {
-            using NpgsqlConnection conn = loader.Open();
+            using NpgsqlConnection? conn = loader._options.NullSink ? null : loader.Open();
             CancellationToken stop = loader._stop.Token;
             while (chunks.WaitToReadAsync(stop).AsTask().GetAwaiter().GetResult())
             {
@@ -260,7 +292,7 @@ public sealed class Loader
             }
         }
 
-        private void Process(NpgsqlConnection conn, Chunk chunk)
+        private void Process(NpgsqlConnection? conn, Chunk chunk)
         {
             _encoder.BeginChunk(sourceName);
             byte[] data = chunk.Buffer;
@@ -281,6 +313,16 @@ public sealed class Loader
 
             IReadOnlyList<CopyBuffer> buffers = _encoder.Buffers;
             long rows = 0;
+            if (conn is null)
+            {
+                for (int t = 0; t < buffers.Count; t++)
+                {
+                    Rows[t] += buffers[t].Rows;
+                    Bytes[t] += buffers[t].Length;
+                    rows += buffers[t].Rows;
+                }
+            }
+            else
             using (NpgsqlTransaction tx = conn.BeginTransaction())
             {
                 for (int t = 0; t < buffers.Count; t++)

@@ -69,7 +69,10 @@ public static class SourceOpener
 }
 
 /// <summary>The source cannot be opened or read as given.</summary>
-public sealed class SourceException(string message, string? hint = null) : Exception(message)
+public sealed class SourceException(string message, string? hint = null, bool connection = false) : Exception(message)
 {
     public string? Hint { get; } = hint;
+
+    /// <summary>True when the source could not be reached (exit code 3) rather than given wrongly.</summary>
+    public bool IsConnection { get; } = connection;
 }

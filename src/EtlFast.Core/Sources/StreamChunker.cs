@@ -8,7 +8,7 @@ namespace EtlFast.Core.Sources;
 /// <c>chunkBytes</c> at document boundaries. Runs on one thread, ahead of the workers. The chunk
 /// boundaries depend only on the stream and the chunk size, so a re-run cuts the same chunks.
 /// </summary>
-public sealed class StreamChunker : IDisposable
+public sealed class StreamChunker : IChunkSource
 {
     private readonly Stream _stream;
     private readonly int _chunkBytes;
@@ -19,13 +19,16 @@ public sealed class StreamChunker : IDisposable
     private long _index;
     private bool _eof;
 
-    public StreamChunker(Stream stream, int chunkBytes, int maxDocumentSize = BsonReader.DefaultMaxDocumentSize)
+    public StreamChunker(Stream stream, string displayName, int chunkBytes, int maxDocumentSize = BsonReader.DefaultMaxDocumentSize)
     {
+        DisplayName = displayName;
         _stream = stream;
         _chunkBytes = chunkBytes;
         _maxDocumentSize = maxDocumentSize;
         _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
     }
+
+    public string DisplayName { get; }
 
     private int BufferSize => _chunkBytes + (_chunkBytes / 4);
 
