@@ -49,10 +49,10 @@ public sealed partial class BsonWriter
     public void WriteDecimal128(Decimal128Bits value) => PutDecimal128(Header(BsonType.Decimal128, 16), value);
 
     /// <summary>An ObjectId from its 12 bytes.</summary>
-    public void WriteObjectId(ReadOnlySpan<byte> name, ReadOnlySpan<byte> objectId) => PutObjectId(Header(BsonType.ObjectId, name, 12), objectId);
+    public void WriteObjectId(ReadOnlySpan<byte> name, ReadOnlySpan<byte> objectId) => PutRaw(Header(BsonType.ObjectId, name, ObjectIdSize(objectId)), objectId);
 
     /// <summary>An ObjectId from its 12 bytes.</summary>
-    public void WriteObjectId(ReadOnlySpan<byte> objectId) => PutObjectId(Header(BsonType.ObjectId, 12), objectId);
+    public void WriteObjectId(ReadOnlySpan<byte> objectId) => PutRaw(Header(BsonType.ObjectId, ObjectIdSize(objectId)), objectId);
 
     public void WriteNull(ReadOnlySpan<byte> name) => _pos = Header(BsonType.Null, name, 0);
 
@@ -127,13 +127,14 @@ public sealed partial class BsonWriter
         _pos = p + 16;
     }
 
-    private void PutObjectId(int p, ReadOnlySpan<byte> objectId)
+    // Arguments are checked before the element's header is written, so a refused value leaves no trace.
+    private static int ObjectIdSize(ReadOnlySpan<byte> objectId)
     {
         if (objectId.Length != 12)
         {
             BsonWriterThrow.Argument(nameof(objectId), $"an ObjectId is 12 bytes, not {objectId.Length}");
         }
-        PutRaw(p, objectId);
+        return 12;
     }
 
     private static int BinarySize(ReadOnlySpan<byte> data, BsonBinarySubtype subtype) =>
