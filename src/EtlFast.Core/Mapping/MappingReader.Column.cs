@@ -104,14 +104,23 @@ internal sealed partial class MappingReader
                     break;
             }
         }
-        if (source.Single is { Kind: SourceKind.Field or SourceKind.Value })
+        switch (source.Single)
         {
-            return;
-        }
-        if (!PgTypeNames.IsIntegerTarget(type))
-        {
-            string what = source.Single is { } special ? $"{special} is an integer" : $"\"{from}\" is integer arithmetic";
-            Fail(line, $"{what}, but column \"{column}\" is {sqlType}; give the column type bigint, integer, smallint or numeric");
+            case { Kind: SourceKind.Field or SourceKind.Value }:
+                return;
+            case { } counter:
+                // A bare counter may also be stored as its decimal text (e.g. to build a text key).
+                if (!PgTypeNames.IsIntegerTarget(type) && type is not (PgType.Text or PgType.Varchar))
+                {
+                    Fail(line, $"{counter} is an integer, but column \"{column}\" is {sqlType}; give the column type bigint, integer, smallint, numeric or text");
+                }
+                return;
+            default:
+                if (!PgTypeNames.IsIntegerTarget(type))
+                {
+                    Fail(line, $"\"{from}\" is integer arithmetic, but column \"{column}\" is {sqlType}; give the column type bigint, integer, smallint or numeric");
+                }
+                return;
         }
     }
 

@@ -32,7 +32,7 @@ internal sealed partial class MappingReader
                 }
                 if (key is null)
                 {
-                    Fail(line, $"\"references\": \"{target}\" names column \"{fk.Column}\", which table \"{fk.Table}\" does not have{Suggestions.DidYouMean(fk.Column, ColumnNames(parent.Columns))}");
+                    Fail(line, $"\"references\": \"{target}\" names column \"{fk.Column}\", which table \"{fk.Table}\" does not have{Suggestions.DidYouMean(fk.Column, ColumnNames(parent.Columns))}; name one of its columns");
                 }
                 if (!IsUniqueKey(parent.Table, fk.Column))
                 {

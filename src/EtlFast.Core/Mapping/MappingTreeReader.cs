@@ -38,6 +38,13 @@ internal static class MappingTreeReader
             reader.Read();
             return root;
         }
+        catch (JsonException e) when (reader.TokenType == JsonTokenType.None)
+        {
+            // Only whitespace and comments: the reader's own message speaks of "isFinalBlock".
+            int line = e.LineNumber is long l ? (int)l + 1 : 1;
+            MappingThrow.At(fileName, line, "the mapping file holds no JSON; it must be one object such as {\"collection\": \"users\", \"tables\": [...]}");
+            return null;
+        }
         catch (JsonException e)
         {
             int line = e.LineNumber is long l ? (int)l + 1 : lines.LineOf(reader.TokenStartIndex);

@@ -132,7 +132,7 @@ internal static class SourceExpressionParser
         }
         if (token[0] != '$')
         {
-            if (!PathSyntax.TryParseFieldPath(token, out List<string> names, out error))
+            if (!TryParseFieldPath(token, from, out List<string> names, out error))
             {
                 return false;
             }
@@ -180,12 +180,26 @@ internal static class SourceExpressionParser
             error = $"\"from\" \"{from}\": unknown reference \"{token}\"{hint}{spacing}; use a field path, $root.<path>, $parent.<path>, $value, $ordinal or $index";
             return false;
         }
-        if (!PathSyntax.TryParseFieldPath(rest, out List<string> path, out error))
+        if (!TryParseFieldPath(rest, from, out List<string> path, out error))
         {
             return false;
         }
         reference = new SourceRef(SourceKind.Field, scope, path);
         return true;
+    }
+
+    private static bool TryParseFieldPath(string path, string from, out List<string> names, out string error)
+    {
+        // "$root._id*10000+$ordinal" would otherwise read a field named "_id*10000+$ordinal" and fail on
+        // every document at load time; '+' and '*' in field names are rare enough to give up for that.
+        int op = path.AsSpan().IndexOfAny('+', '*');
+        if (op >= 0)
+        {
+            names = [];
+            error = $"\"from\" \"{from}\": field path \"{path}\" contains '{path[op]}'; operators need spaces around them (\"$root._id * 10000 + $ordinal\"), and field names containing '+' or '*' cannot be read";
+            return false;
+        }
+        return PathSyntax.TryParseFieldPath(path, out names, out error);
     }
 
     private static bool IsInteger(string token)

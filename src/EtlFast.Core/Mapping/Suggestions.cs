@@ -26,9 +26,9 @@ internal static class Suggestions
         return bestDistance <= allowed ? best : null;
     }
 
-    /// <summary>"; did you mean \"x\"?" or "" when nothing is close.</summary>
+    /// <summary>" (did you mean \"x\"?)" or "" when nothing is close.</summary>
     public static string DidYouMean(string input, IEnumerable<string> candidates)
-        => Closest(input, candidates) is { } s ? $"; did you mean \"{s}\"?" : "";
+        => Closest(input, candidates) is { } s ? $" (did you mean \"{s}\"?)" : "";
 
     /// <summary>Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps.</summary>
     private static int Distance(string a, string b)

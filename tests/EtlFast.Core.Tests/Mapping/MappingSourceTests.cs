@@ -34,7 +34,6 @@ public sealed class MappingSourceTests
     [InlineData("42", "smallint", "#*0+42")]
     [InlineData("  $ordinal\t+\t7  ", "bigint", "$ordinal*1+0 | #*0+7")]
     [InlineData("first-name", "text", "first-name*1+0")]
-    [InlineData("a+b", "text", "a+b*1+0")]
     public void Expressions_parse_into_terms(string from, string type, string expected)
     {
         ColumnMapping c = Column(from, type);
@@ -107,6 +106,8 @@ public sealed class MappingSourceTests
     [InlineData("$foo.bar", "unknown reference \"$foo.bar\"")]
     [InlineData("$Ordinal", "did you mean \"$ordinal\"?")]
     [InlineData("$ordinal+1", "operators need spaces around them")]
+    [InlineData("$root._id*10000+$ordinal", "field path \"_id*10000+$ordinal\" contains '*'; operators need spaces around them")]
+    [InlineData("a+1", "field path \"a+1\" contains '+'")]
     [InlineData("$value.x", "$value takes no field path")]
     [InlineData("a..b", "has an empty segment")]
     [InlineData("a.$b", "starts with '$'")]
@@ -159,16 +160,18 @@ public sealed class MappingSourceTests
         => Assert.Equal(2, Column("$root._id * 100 + $ordinal", type).Source.Terms.Count);
 
     [Fact]
-    public void Bare_ordinal_needs_an_integer_column()
+    public void Bare_ordinal_needs_an_integer_or_text_column()
     {
         FailsAtMark("""
             {
               "collection": "c",
               "tables": [{ "name": "t", "path": "items[]", "columns": [
-                { "name": "n", "type": "text", "from": "$ordinal" } // <-
+                { "name": "n", "type": "double precision", "from": "$ordinal" } // <-
               ] }]
             }
-            """, "$ordinal is an integer", "column \"n\" is text");
+            """, "$ordinal is an integer", "column \"n\" is double precision");
+        Assert.Equal(SourceKind.Index, Column("$index", "text").Source.Single!.Kind);
+        Assert.Equal(SourceKind.Ordinal, Column("$ordinal", "varchar(10)").Source.Single!.Kind);
     }
 
     [Theory]

@@ -55,7 +55,7 @@ public sealed class MappingTypeTests
     }
 
     [Theory]
-    [InlineData("bigitn", "unknown type \"bigitn\"; did you mean \"bigint\"?")]
+    [InlineData("bigitn", "unknown type \"bigitn\" (did you mean \"bigint\"?); use one of")]
     [InlineData("string", "unknown type \"string\"")]
     [InlineData("varchar(0)", "between 1 and 10485760")]
     [InlineData("varchar(5,2)", "varchar takes one length")]
