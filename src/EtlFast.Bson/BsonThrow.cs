@@ -64,9 +64,9 @@ internal static class BsonThrow
                 continue;
             }
             // The fault lies in this element, or the element cannot be framed and so is the culprit.
-            if (path.Length > 0)
+            if (depth > 1)
             {
-                path.Append('.');
+                path.Append('.'); // not path.Length > 0: a field name may be empty
             }
             if (inArray)
             {

@@ -9,11 +9,11 @@ public static class OracleWalk
     public static List<WalkItem> Of(BsonDocument document)
     {
         var items = new List<WalkItem>();
-        VisitDocument(document, "", items);
+        VisitDocument(document, null, items);
         return items;
     }
 
-    private static void VisitDocument(BsonDocument document, string prefix, List<WalkItem> items)
+    private static void VisitDocument(BsonDocument document, string? prefix, List<WalkItem> items)
     {
         foreach (BsonElement element in document)
         {

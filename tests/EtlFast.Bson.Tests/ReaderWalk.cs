@@ -9,11 +9,11 @@ public static class ReaderWalk
     {
         var items = new List<WalkItem>();
         var reader = BsonReader.Create(document, baseOffset);
-        Visit(ref reader, "", items);
+        Visit(ref reader, null, items);
         return items;
     }
 
-    private static void Visit(ref BsonReader reader, string prefix, List<WalkItem> items)
+    private static void Visit(ref BsonReader reader, string? prefix, List<WalkItem> items)
     {
         while (reader.Read())
         {

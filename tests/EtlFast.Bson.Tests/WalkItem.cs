@@ -39,5 +39,6 @@ public static class Render
 
     public static string Utf8(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
 
-    public static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
+    /// <summary>The path of a field; <paramref name="prefix"/> is null at the top level (a name may be empty).</summary>
+    public static string Join(string? prefix, string name) => prefix is null ? name : prefix + "." + name;
 }

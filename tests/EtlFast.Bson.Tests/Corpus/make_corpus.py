@@ -122,6 +122,7 @@ error(g, 'element runs past the end of its subdocument', doc(el(3, 'x', i32(9) +
       'TruncatedValue', 14, 'x.n')
 error(g, 'unknown type inside a subdocument', doc(el(3, 'x', doc(el(0x15, 'y', b'')))), 'UnknownType', 11, 'x')
 error(g, 'fault two levels down', doc(el(3, 'a', doc(el(3, 'b', doc(el(8, 'c', b'\x07')))))), 'InvalidBoolean', 21, 'a.b.c')
+error(g, 'fault under an empty field name', doc(el(3, '', doc(el(8, 'x', b'\x03')))), 'InvalidBoolean', 13, '.x')
 error(g, 'subdocument field name not UTF-8', doc(el(3, 'x', doc(el(10, b'\xfe', b'')))), 'InvalidUtf8', 12, 'x.\ufffd')
 error(g, 'subdocument field name unterminated', doc(el(3, 'x', i32(7) + b'\x0ay' + b'\0')), 'UnterminatedName', 11, 'x')
 
