@@ -1,4 +1,5 @@
 using EtlFast.Core.Mapping;
+using EtlFast.PgCopy;
 
 namespace EtlFast.Core;
 
@@ -6,12 +7,9 @@ namespace EtlFast.Core;
 public static class Sql
 {
     /// <summary>A quoted identifier: <c>x"y</c> becomes <c>"x""y"</c>.</summary>
-    public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    public static string Quote(string identifier) => PgIdentifier.Quote(identifier);
 
-    public static string Qualify(string schema, string name) => Quote(schema) + "." + Quote(name);
-
-    /// <summary>A string literal for the rare statements that cannot take parameters (e.g. DDL comments).</summary>
-    public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+    public static string Qualify(string schema, string name) => PgIdentifier.Qualify(schema, name);
 
     public static string TypeName(PgType type, string modifier) => type switch
     {

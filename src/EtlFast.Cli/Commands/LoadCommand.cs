@@ -163,6 +163,10 @@ internal static class LoadCommand
         {
             throw new UsageException("--mapping is required", "see examples/seed-users.json and docs/mapping.md");
         }
+        if (schema is not null && !EtlFast.PgCopy.PgIdentifier.IsValid(schema, out string? problem))
+        {
+            throw new UsageException($"--schema \"{schema}\": {problem}");
+        }
         if (constraints == ConstraintTiming.After && mode is LoadMode.Truncate or LoadMode.Append)
         {
             throw new UsageException($"--constraints after works with --mode create or clean only",
