@@ -1,0 +1,112 @@
+using EtlFast.WireServer.Storage;
+using MongoDB.Bson;
+
+namespace EtlFast.WireServer.Commands;
+
+/// <summary>Routes a command by name; anything not listed is refused with code 115 and its name.</summary>
+internal static class CommandDispatcher
+{
+    public static async Task<byte[]> ExecuteAsync(CommandContext ctx)
+    {
+        try
+        {
+            return await RouteAsync(ctx).ConfigureAwait(false);
+        }
+        catch (CommandException e)
+        {
+            return ErrorReply(e);
+        }
+        catch (ConnectionDropRequestedException)
+        {
+            throw;
+        }
+        catch (OperationCanceledException) when (ctx.Cancellation.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // a bug in one handler must become an error reply, not a dead connection
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            ctx.Server.Log?.Invoke($"internal error in '{ctx.Name}': {e}");
+            return ErrorReply(new CommandException(1, "InternalError", $"wire test server internal error in '{ctx.Name}': {e.GetType().Name}: {e.Message}"));
+        }
+    }
+
+    public static byte[] ErrorReply(CommandException e) => BsonDocumentBytes.Serialize(new BsonDocument
+    {
+        { "ok", 0.0 },
+        { "errmsg", e.Message },
+        { "code", e.Code },
+        { "codeName", e.CodeName },
+    });
+
+    private static async Task<byte[]> RouteAsync(CommandContext ctx)
+    {
+        switch (ctx.Name)
+        {
+            case "hello":
+            case "isMaster":
+            case "ismaster":
+                CheckHello(ctx);
+                return Bytes(await ServerCommands.HelloAsync(ctx).ConfigureAwait(false));
+            case "ping":
+                ctx.CheckOptions();
+                return Bytes(new BsonDocument("ok", 1.0));
+            case "buildInfo":
+            case "buildinfo":
+                ctx.CheckOptions();
+                return Bytes(ServerCommands.BuildInfo());
+            case "endSessions":
+                // Sessions hold nothing here, so ending them is a no-op.
+                return Bytes(new BsonDocument("ok", 1.0));
+            case "find":
+                return FindCommands.Find(ctx);
+            case "getMore":
+                return FindCommands.GetMore(ctx);
+            case "killCursors":
+                return Bytes(FindCommands.KillCursors(ctx));
+            case "count":
+                return Bytes(FindCommands.Count(ctx));
+            case "aggregate":
+                return AggregateCommand.Run(ctx);
+            case "insert":
+                return Bytes(InsertCommand.Run(ctx));
+            case "listCollections":
+                return CatalogCommands.ListCollections(ctx);
+            case "listIndexes":
+                return CatalogCommands.ListIndexes(ctx);
+            case "listDatabases":
+                return Bytes(CatalogCommands.ListDatabases(ctx));
+            case "create":
+                return Bytes(CatalogCommands.Create(ctx));
+            case "drop":
+                return Bytes(CatalogCommands.Drop(ctx));
+            case "dropDatabase":
+                return Bytes(CatalogCommands.DropDatabase(ctx));
+            case "saslStart":
+            case "saslContinue":
+            case "authenticate":
+            case "getnonce":
+            case "logout":
+                throw CommandException.NotImplemented($"command '{ctx.Name}' (authentication: SCRAM is not supported, connect without credentials)");
+            case "":
+                throw CommandException.BadValue("empty command document");
+            default:
+                throw CommandException.NotImplemented($"command '{ctx.Name}'");
+        }
+    }
+
+    private static void CheckHello(CommandContext ctx)
+    {
+        ctx.CheckOptions(
+            "helloOk", "client", "compression", "saslSupportedMechs", "speculativeAuthenticate",
+            "topologyVersion", "maxAwaitTimeMS", "loadBalanced", "hostInfo", "backpressure");
+        if (ctx.Flag("loadBalanced"))
+        {
+            throw CommandException.NotImplemented("load-balanced mode (hello with loadBalanced: true)");
+        }
+    }
+
+    private static byte[] Bytes(BsonDocument document) => BsonDocumentBytes.Serialize(document);
+}
