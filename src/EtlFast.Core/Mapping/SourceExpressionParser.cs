@@ -192,6 +192,12 @@ internal static class SourceExpressionParser
     {
         // "$root._id*10000+$ordinal" would otherwise read a field named "_id*10000+$ordinal" and fail on
         // every document at load time; '+' and '*' in field names are rare enough to give up for that.
+        if (path.StartsWith("-$", StringComparison.Ordinal))
+        {
+            names = [];
+            error = $"\"from\" \"{from}\": \"{path}\" reads as a field name; to negate, put a space after the '-' (\"- {path[1..]}\")";
+            return false;
+        }
         int op = path.AsSpan().IndexOfAny('+', '*');
         if (op >= 0)
         {

@@ -108,6 +108,7 @@ public sealed class MappingSourceTests
     [InlineData("$ordinal+1", "operators need spaces around them")]
     [InlineData("$root._id*10000+$ordinal", "field path \"_id*10000+$ordinal\" contains '*'; operators need spaces around them")]
     [InlineData("a+1", "field path \"a+1\" contains '+'")]
+    [InlineData("-$index", "put a space after the '-'")]
     [InlineData("$value.x", "$value takes no field path")]
     [InlineData("a..b", "has an empty segment")]
     [InlineData("a.$b", "starts with '$'")]
