@@ -11,7 +11,7 @@ namespace EtlFast.WireServer;
 internal sealed class Connection
 {
     /// <summary>maxMessageSizeBytes plus room for a header and checksum.</summary>
-    private const int MaxMessageLength = 48_000_000 + 1024;
+    private const int MaxMessageLength = 48_000_000 + 16 * 1024;
 
     private readonly WireServer server;
     private readonly Socket socket;

@@ -46,7 +46,17 @@ public static class Program
             }
         }
 
-        await using var server = new WireServer(port);
+        WireServer server;
+        try
+        {
+            server = new WireServer(port);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            await Console.Error.WriteLineAsync($"error: cannot listen on 127.0.0.1:{port}: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+        await using var owned = server;
         if (verbose)
         {
             server.Log = message => Console.Error.WriteLine(message);

@@ -131,6 +131,35 @@ public sealed class DriverFindTests
     }
 
     [Fact]
+    public async Task Batches_stop_at_16_MiB_of_documents()
+    {
+        await using var server = new WireServer();
+        var big = new string('x', 1024 * 1024);
+        server.AddDocuments("db", "c", Enumerable.Range(0, 40).Select(i => new BsonDocument { { "_id", i }, { "s", big } }));
+        using var client = WireKit.Client(server);
+        var coll = client.GetDatabase("db").GetCollection<RawBsonDocument>("c");
+        var sizes = new List<long>();
+        int total = 0;
+        using (var cursor = coll.FindSync(new BsonDocument()))
+        {
+            while (cursor.MoveNext())
+            {
+                long bytes = 0;
+                foreach (var d in cursor.Current)
+                {
+                    bytes += d.Slice.Length;
+                    total++;
+                }
+                sizes.Add(bytes);
+            }
+        }
+        Assert.Equal(40, total);
+        // ~1 MiB + 26 bytes each: 15 fit under 16 MiB, the 16th would not.
+        Assert.Equal([15, 15, 10], sizes.Select(s => (int)(s / (1024 * 1024))));
+        Assert.All(sizes, s => Assert.True(s <= 16 * 1024 * 1024));
+    }
+
+    [Fact]
     public async Task Raw_documents_round_trip_byte_for_byte()
     {
         await using var server = new WireServer();
