@@ -20,6 +20,9 @@ public sealed class CliContext
 
     public CancellationToken Cancellation { get; init; }
 
+    /// <summary>The exit code for an interruption: 130 after SIGINT (Ctrl-C), 143 after SIGTERM.</summary>
+    public Func<int> InterruptExitCode { get; init; } = () => ExitCodes.Interrupted;
+
     /// <summary>Writes an error in PostgreSQL's style: "etlfast: error: primary", then Detail/Hint lines.</summary>
     public void Error(string primary, string? detail = null, string? hint = null)
     {

@@ -54,6 +54,20 @@ internal static class LoadCommand
           --sink null            benchmarking aid: read, walk and encode everything but send nothing
                                  to PostgreSQL (default: --sink postgres)
 
+        Failures, resuming and rejects:
+          --resume               continue the unfinished load of the same source, mapping file, --schema
+                                 and --chunk-size: chunks it committed are skipped, exactly. Every chunk
+                                 is committed with a checkpoint in the schema "etlfast" of the target,
+                                 in the same transaction as its rows. Without --resume, a target holding
+                                 an unfinished load of the same source and mapping is refused.
+          --on-error ACTION      stop      a document that cannot be converted stops the load (default);
+                                           its chunk rolls back, committed chunks stay
+                                 reject    write it whole to DIR/COLLECTION.rejects.bson, with a line in
+                                           DIR/COLLECTION.rejects.log naming its _id, byte offset, field,
+                                           table and reason, and go on (exit code 1 at the end)
+          --reject-dir DIR       where reject files go (default: the current directory)
+          --max-rejects N        with --on-error reject: stop once more than N documents are rejected
+
         Output:
           -q, --quiet            no progress and no summary, only errors
           -h, --help             show this help
@@ -81,7 +95,10 @@ internal static class LoadCommand
         int chunkMb = 4;
         LoadMode mode = LoadMode.Create;
         ConstraintTiming? constraints = null;
-        bool quiet = false, nullSink = false;
+        bool quiet = false, nullSink = false, resume = false;
+        ErrorAction onError = ErrorAction.Stop;
+        string rejectDir = ".";
+        long maxRejects = long.MaxValue;
 
         var reader = new ArgReader(args, 1);
         while (!reader.AtEnd)
@@ -138,6 +155,24 @@ internal static class LoadCommand
                     break;
                 case "--chunk-size":
                     chunkMb = reader.IntValue(flag, 1, 1024);
+                    break;
+                case "--resume":
+                    reader.NoValue(flag);
+                    resume = true;
+                    break;
+                case "--on-error":
+                    onError = reader.Value(flag) switch
+                    {
+                        "stop" => ErrorAction.Stop,
+                        "reject" => ErrorAction.Reject,
+                        var k => throw new UsageException($"--on-error takes stop or reject, not \"{k}\""),
+                    };
+                    break;
+                case "--reject-dir":
+                    rejectDir = reader.Value(flag);
+                    break;
+                case "--max-rejects":
+                    maxRejects = reader.LongValue(flag, 0, long.MaxValue);
                     break;
                 case "--sink":
                     nullSink = reader.Value(flag) switch
@@ -206,28 +241,52 @@ internal static class LoadCommand
             Query = query,
             BatchSize = batchSize,
             NullSink = nullSink,
+            Resume = resume,
+            OnError = onError,
+            RejectDir = rejectDir,
+            MaxRejects = maxRejects,
+            MappingText = File.ReadAllBytes(mappingPath),
         };
         using var progress = new Progress(ctx, quiet);
+        var loader = new Loader(plan, options, progress, ctx.Cancellation);
         try
         {
-            LoadSummary summary = new Loader(plan, options, progress, ctx.Cancellation).Run();
+            LoadSummary summary = loader.Run();
             progress.Finish();
             if (!quiet)
             {
                 SummaryPrinter.Print(ctx.Err, summary, target);
             }
-            return summary.Rejected > 0 ? ExitCodes.CompletedWithRejects : ExitCodes.Ok;
+            if (summary.Rejected > 0)
+            {
+                ctx.Err.WriteLine($"etlfast: {summary.Rejected:N0} document{(summary.Rejected == 1 ? " was" : "s were")} rejected: see {summary.RejectFile} and its .log");
+                return ExitCodes.CompletedWithRejects;
+            }
+            return ExitCodes.Ok;
         }
         catch (Exception e) when (e is LoadException or DataException or BsonException or SourceException)
         {
             progress.Finish();
+            ReportCommitted(ctx, loader);
             return Report(ctx, e);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (ctx.Cancellation.IsCancellationRequested)
         {
             progress.Finish();
-            ctx.Error("interrupted", "chunks in flight were rolled back; committed chunks stay in the tables");
-            return ExitCodes.Interrupted;
+            ReportCommitted(ctx, loader);
+            ctx.Error("interrupted: the chunks in flight were rolled back; committed chunks stay in the tables",
+                hint: loader.RunId is null ? "re-run with --mode clean to start over" : "run the same command with --resume to continue, or with --mode clean to start over");
+            return ctx.InterruptExitCode();
+        }
+    }
+
+    private static void ReportCommitted(CliContext ctx, Loader loader)
+    {
+        LoadSummary s = loader.Summary;
+        if (s.Chunks > 0 || s.SkippedChunks > 0)
+        {
+            ctx.Err.WriteLine($"etlfast: committed before stopping: {s.Chunks:N0} chunks, {s.Documents:N0} documents, {s.Rows:N0} rows" +
+                (s.SkippedChunks > 0 ? $" (plus {s.SkippedChunks:N0} chunks from the run resumed)" : ""));
         }
     }
 

@@ -110,17 +110,29 @@ public sealed partial class DocumentEncoder : IDisposable
         }
         catch (BsonException e)
         {
+            RollBackDocument();
             throw new DataException(DescribeId(document), sourceOffset, _sourceName, e.Path, "", "",
                 $"malformed BSON at byte offset {e.Offset}: {e.Message}", "the source file is corrupt at that offset");
         }
+        catch (DataException)
+        {
+            RollBackDocument();
+            throw;
+        }
         if (!ok)
         {
-            for (int t = 0; t < _buffers.Length; t++)
-            {
-                _buffers[t].Truncate(_markLength[t], _markRows[t]);
-            }
+            RollBackDocument();
         }
         return ok;
+    }
+
+    /// <summary>Drops whatever rows the current document had appended.</summary>
+    private void RollBackDocument()
+    {
+        for (int t = 0; t < _buffers.Length; t++)
+        {
+            _buffers[t].Truncate(_markLength[t], _markRows[t]);
+        }
     }
 
     /// <summary>Records where each mapped field of this level is; descends into documents that hold mapped names.</summary>

@@ -22,6 +22,15 @@ public enum ConstraintTiming
     Before,
 }
 
+/// <summary>What a document that cannot be converted does to the load.</summary>
+public enum ErrorAction
+{
+    /// <summary>Stop the load: the chunk holding the document rolls back, committed chunks stay.</summary>
+    Stop,
+    /// <summary>Write the document to the reject file and go on.</summary>
+    Reject,
+}
+
 public sealed class LoadOptions
 {
     public required string From { get; init; }
@@ -38,6 +47,20 @@ public sealed class LoadOptions
     /// are touched; a connection is still opened to check the target).
     /// </summary>
     public bool NullSink { get; init; }
+
+    /// <summary>Continue the unfinished run of the same source, mapping, schema and chunk size.</summary>
+    public bool Resume { get; init; }
+
+    public ErrorAction OnError { get; init; } = ErrorAction.Stop;
+
+    /// <summary>Where rejected documents go (BSON plus a readable log); default: the current directory.</summary>
+    public string RejectDir { get; init; } = ".";
+
+    /// <summary>With <see cref="ErrorAction.Reject"/>: stop once more than this many documents were rejected.</summary>
+    public long MaxRejects { get; init; } = long.MaxValue;
+
+    /// <summary>The mapping file's bytes (part of the run identity).</summary>
+    public byte[] MappingText { get; init; } = [];
 
     /// <summary>Live source: database, overriding the mapping's.</summary>
     public string? Database { get; init; }

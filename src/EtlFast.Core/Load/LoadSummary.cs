@@ -16,6 +16,10 @@ public sealed class LoadSummary
     public long Documents { get; set; }
     public long Rejected { get; set; }
     public long Chunks { get; set; }
+    /// <summary>Chunks skipped because the resumed run had committed them.</summary>
+    public long SkippedChunks { get; set; }
+    /// <summary>Where rejected documents were written, when there were any.</summary>
+    public string? RejectFile { get; set; }
     public long BsonBytes { get; set; }
     public double Seconds { get; set; }
     public double LoadSeconds { get; set; }

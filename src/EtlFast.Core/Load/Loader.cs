@@ -5,24 +5,27 @@ using EtlFast.Bson;
 using EtlFast.Core.Engine;
 using EtlFast.Core.Plan;
 using EtlFast.Core.Sources;
-using EtlFast.PgCopy;
 using Npgsql;
 
 namespace EtlFast.Core.Load;
 
 /// <summary>
 /// Runs a load: one thread cuts the source into chunks; one worker per job encodes each chunk's rows
-/// into per-table COPY buffers and commits the chunk in one transaction on its own connection; then
-/// keys, foreign keys and indexes are built in parallel.
+/// into per-table COPY buffers and commits the chunk, with its checkpoint, in one transaction on its
+/// own connection; then keys, foreign keys and indexes are built in parallel.
 /// </summary>
-public sealed class Loader
+public sealed partial class Loader
 {
     private readonly LoadPlan _plan;
     private readonly LoadOptions _options;
     private readonly ILoadObserver _observer;
     private readonly NpgsqlDataSource _dataSource;
     private readonly CancellationTokenSource _stop;
+    private readonly CancellationToken _userCancel;
+    private readonly RejectSink _rejects;
     private Exception? _failure;
+    private string? _runId;
+    private HashSet<long> _committedBefore = [];
 
     public Loader(LoadPlan plan, LoadOptions options, ILoadObserver observer, CancellationToken cancel)
     {
@@ -30,8 +33,16 @@ public sealed class Loader
         _options = options;
         _observer = observer;
         _dataSource = new NpgsqlSlimDataSourceBuilder(options.Target.ConnectionString).Build();
+        _userCancel = cancel;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        _rejects = new RejectSink(options.RejectDir, plan.Mapping.Collection);
     }
+
+    /// <summary>The summary so far; complete after <see cref="Run"/> returns, partial when it threw.</summary>
+    public LoadSummary Summary { get; private set; } = new() { Tables = [] };
+
+    /// <summary>The checkpoint identity of this load (null for standard input or a null sink).</summary>
+    public string? RunId => _runId;
 
     public LoadSummary Run()
     {
@@ -39,21 +50,112 @@ public sealed class Loader
         TimeSpan cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         long allocStart = GC.GetTotalAllocatedBytes(precise: false);
         int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
-
         var summary = new LoadSummary { Tables = [.. _plan.Tables.Select(t => new TableSummary { Name = t.Name })] };
-        using (NpgsqlConnection control = Open())
+        Summary = summary;
+        var workers = new List<Worker>();
+        try
         {
-            if (_options.NullSink)
-            {
-                _observer.Phase("null sink: nothing will be written to PostgreSQL");
-            }
-            else
-            {
-            _observer.Phase("preparing tables");
-            Run(() => SchemaBuilder.Prepare(control, _plan, _options.Mode, _options.Constraints), "preparing the tables");
-            }
-        }
+            (LoadMode mode, ConstraintTiming timing) = Prepare();
+            RunWorkers(workers, summary);
+            ThrowIfFailed();
+            summary.LoadSeconds = clock.Elapsed.TotalSeconds;
 
+            if (!_options.NullSink && timing == ConstraintTiming.After && mode is LoadMode.Create or LoadMode.Clean)
+            {
+                var constraintClock = Stopwatch.StartNew();
+                BuildConstraints();
+                summary.ConstraintSeconds = constraintClock.Elapsed.TotalSeconds;
+            }
+            if (_runId is not null)
+            {
+                using NpgsqlConnection conn = Open();
+                Checkpoints.Finish(conn, _runId);
+            }
+            return summary;
+        }
+        finally
+        {
+            foreach (Worker w in workers)
+            {
+                summary.Documents += w.Documents;
+                summary.Rejected += w.Rejected;
+                summary.Chunks += w.Chunks;
+                for (int t = 0; t < summary.Tables.Count; t++)
+                {
+                    summary.Tables[t].Rows += w.Rows[t];
+                    summary.Tables[t].Bytes += w.Bytes[t];
+                    summary.Tables[t].CopySeconds += w.CopySeconds[t];
+                }
+                w.Dispose();
+            }
+            summary.SkippedChunks = _committedBefore.Count;
+            summary.RejectFile = _rejects.Count > 0 ? _rejects.BsonPath : null;
+            summary.Seconds = clock.Elapsed.TotalSeconds;
+            summary.CpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
+            summary.AllocatedBytes = GC.GetTotalAllocatedBytes(precise: false) - allocStart;
+            summary.Gen0 = GC.CollectionCount(0) - g0;
+            summary.Gen1 = GC.CollectionCount(1) - g1;
+            summary.Gen2 = GC.CollectionCount(2) - g2;
+            summary.PeakRssBytes = ProcessStats.PeakRssBytes();
+            _rejects.Dispose();
+            _dataSource.Dispose();
+        }
+    }
+
+    /// <summary>Checks the target, settles resume against the checkpoints, prepares the tables. Returns the effective mode and timing.</summary>
+    private (LoadMode, ConstraintTiming) Prepare()
+    {
+        using NpgsqlConnection control = Open();
+        if (_options.NullSink)
+        {
+            _observer.Phase("null sink: nothing will be written to PostgreSQL");
+            return (_options.Mode, _options.Constraints);
+        }
+        string? identity = Checkpoints.SourceIdentity(_options.From, _options.Query);
+        if (identity is null && _options.Resume)
+        {
+            throw new LoadException(FailureKind.Usage, "--resume cannot be used with --from -",
+                "standard input cannot be read again from where the last run stopped", "save the stream to a file and load the file");
+        }
+        Run(() => Checkpoints.EnsureTables(control), "creating the checkpoint tables");
+        if (identity is not null)
+        {
+            _runId = Checkpoints.RunId(identity, _options.MappingText, _plan.Schema, _options.ChunkBytes);
+        }
+        RunState? state = _runId is null ? null : Checkpoints.Find(control, _runId);
+        bool unfinished = state is not null && state.FinishedAt is null;
+
+        if (_options.Resume)
+        {
+            if (!unfinished)
+            {
+                throw new LoadException(FailureKind.Usage, "there is no unfinished load of this source and mapping to resume",
+                    state is null ? $"the checkpoints in schema \"{Checkpoints.Schema}\" know no load of it into schema \"{_plan.Schema}\" with this chunk size"
+                                  : $"its last load finished at {state.FinishedAt:u}",
+                    "run without --resume; the same source, mapping file, --schema and --chunk-size identify a load");
+            }
+            _committedBefore = state!.CommittedChunks;
+            _observer.Phase($"resuming: {state.CommittedChunks.Count:N0} chunks ({state.CommittedDocuments:N0} documents) were committed by the run started {state.StartedAt:u}");
+            return (Enum.Parse<LoadMode>(state.Mode, ignoreCase: true), Enum.Parse<ConstraintTiming>(state.Constraints, ignoreCase: true));
+        }
+        if (unfinished && _options.Mode != LoadMode.Clean)
+        {
+            throw new LoadException(FailureKind.Usage,
+                $"the target holds an unfinished load of this source and mapping ({state!.CommittedChunks.Count:N0} chunks, {state.CommittedDocuments:N0} documents committed, started {state.StartedAt:u})",
+                "loading again would add its committed rows a second time",
+                "add --resume to continue it where it stopped, or use --mode clean to start over");
+        }
+        _observer.Phase("preparing tables");
+        Run(() => SchemaBuilder.Prepare(control, _plan, _options.Mode, _options.Constraints), "preparing the tables");
+        if (_runId is not null)
+        {
+            Checkpoints.Begin(control, _runId, _plan.Schema, identity!, _options.Mode, _options.Constraints);
+        }
+        return (_options.Mode, _options.Constraints);
+    }
+
+    private void RunWorkers(List<Worker> workers, LoadSummary summary)
+    {
         using IChunkSource source = OpenSource();
         _observer.Phase($"loading {source.DisplayName}");
         var chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(Math.Max(1, _options.Jobs))
@@ -61,12 +163,11 @@ public sealed class Loader
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        var workers = new Worker[_options.Jobs];
         var threads = new Thread[_options.Jobs];
-        for (int i = 0; i < workers.Length; i++)
+        for (int i = 0; i < threads.Length; i++)
         {
-            workers[i] = new Worker(this, source.DisplayName);
-            Worker w = workers[i];
+            var w = new Worker(this, source.DisplayName);
+            workers.Add(w);
             threads[i] = new Thread(() => Guard(() => w.Run(chunks.Reader))) { Name = $"etlfast-worker-{i}", IsBackground = true };
             threads[i].Start();
         }
@@ -74,13 +175,18 @@ public sealed class Loader
         {
             while (!_stop.IsCancellationRequested && source.Next(_stop.Token) is { } chunk)
             {
+                if (_committedBefore.Contains(chunk.Index))
+                {
+                    chunk.Release(); // committed by the run being resumed
+                    continue;
+                }
                 if (!chunks.Writer.TryWrite(chunk))
                 {
                     chunks.Writer.WriteAsync(chunk, _stop.Token).AsTask().GetAwaiter().GetResult();
                 }
             }
         });
-        long bsonBytes = source.Position;
+        summary.BsonBytes = source.Position;
         chunks.Writer.TryComplete();
         foreach (Thread t in threads)
         {
@@ -90,47 +196,20 @@ public sealed class Loader
         {
             left.Release();
         }
-        ThrowIfFailed();
-        summary.LoadSeconds = clock.Elapsed.TotalSeconds;
+    }
 
-        if (!_options.NullSink && _options.Constraints == ConstraintTiming.After && _options.Mode is LoadMode.Create or LoadMode.Clean)
+    private void BuildConstraints()
+    {
+        IReadOnlyList<IReadOnlyList<string>> waves = SchemaBuilder.ConstraintWaves(_plan, includeKeys: true);
+        string[] names = ["primary keys", "foreign keys", "indexes"];
+        for (int i = 0; i < waves.Count; i++)
         {
-            var constraintClock = Stopwatch.StartNew();
-            IReadOnlyList<IReadOnlyList<string>> waves = SchemaBuilder.ConstraintWaves(_plan, includeKeys: true);
-            string[] names = ["primary keys", "foreign keys", "indexes"];
-            for (int i = 0; i < waves.Count; i++)
+            if (waves[i].Count > 0)
             {
-                if (waves[i].Count > 0)
-                {
-                    _observer.Phase($"building {names[i]} ({waves[i].Count})");
-                    RunParallel(waves[i]);
-                }
+                _observer.Phase($"building {names[i]} ({waves[i].Count})");
+                RunParallel(waves[i]);
             }
-            summary.ConstraintSeconds = constraintClock.Elapsed.TotalSeconds;
         }
-
-        foreach (Worker w in workers)
-        {
-            summary.Documents += w.Documents;
-            summary.Rejected += w.Rejected;
-            summary.Chunks += w.Chunks;
-            for (int t = 0; t < summary.Tables.Count; t++)
-            {
-                summary.Tables[t].Rows += w.Rows[t];
-                summary.Tables[t].Bytes += w.Bytes[t];
-                summary.Tables[t].CopySeconds += w.CopySeconds[t];
-            }
-            w.Dispose();
-        }
-        summary.BsonBytes = bsonBytes;
-        summary.Seconds = clock.Elapsed.TotalSeconds;
-        summary.CpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
-        summary.AllocatedBytes = GC.GetTotalAllocatedBytes(precise: false) - allocStart;
-        summary.Gen0 = GC.CollectionCount(0) - g0;
-        summary.Gen1 = GC.CollectionCount(1) - g1;
-        summary.Gen2 = GC.CollectionCount(2) - g2;
-        summary.PeakRssBytes = ProcessStats.PeakRssBytes();
-        return summary;
     }
 
     private IChunkSource OpenSource()
@@ -205,7 +284,7 @@ public sealed class Loader
 
     private void ThrowIfFailed()
     {
-        if (_failure is { } f)
+        if (_failure is { } f && !_userCancel.IsCancellationRequested)
         {
             throw Translate(f);
         }
@@ -250,7 +329,7 @@ public sealed class Loader
         PostgresException pg => new LoadException(FailureKind.Data, $"PostgreSQL error: {pg.MessageText}", pg.Detail, pg.Hint, pg),
         NpgsqlException or SocketException or IOException when e is not FileNotFoundException => new LoadException(FailureKind.Connection,
             $"lost the connection to PostgreSQL at {_options.Target.Display}", Redact(e.Message),
-            "the chunks in flight were rolled back; committed chunks stay", e),
+            "the chunks in flight were rolled back and committed ones stay: run the same command with --resume", e),
         _ => e,
     };
 
@@ -258,105 +337,5 @@ public sealed class Loader
     {
         string? password = _options.Target.Builder.Password;
         return string.IsNullOrEmpty(password) ? text : text.Replace(password, "********", StringComparison.Ordinal);
-    }
-
-    /// <summary>One job: its connection, its encoder, its counters.</summary>
-    private sealed class Worker(Loader loader, string sourceName) : IDisposable
-    {
-        private readonly DocumentEncoder _encoder = new(loader._plan);
-        public long Documents;
-        public long Rejected;
-        public long Chunks;
-        public readonly long[] Rows = new long[loader._plan.Tables.Length];
-        public readonly long[] Bytes = new long[loader._plan.Tables.Length];
-        public readonly double[] CopySeconds = new double[loader._plan.Tables.Length];
-
-        public void Run(ChannelReader<Chunk> chunks)
-        {
-            using NpgsqlConnection? conn = loader._options.NullSink ? null : loader.Open();
-            CancellationToken stop = loader._stop.Token;
-            while (chunks.WaitToReadAsync(stop).AsTask().GetAwaiter().GetResult())
-            {
-                while (chunks.TryRead(out Chunk? chunk))
-                {
-                    try
-                    {
-                        Process(conn, chunk);
-                    }
-                    finally
-                    {
-                        chunk.Release();
-                    }
-                    stop.ThrowIfCancellationRequested();
-                }
-            }
-        }
-
-        private void Process(NpgsqlConnection? conn, Chunk chunk)
-        {
-            _encoder.BeginChunk(sourceName);
-            byte[] data = chunk.Buffer;
-            int offset = 0;
-            int documents = 0;
-            int rejected = 0;
-            while (offset < chunk.Length)
-            {
-                int length = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(offset));
-                if (!_encoder.Encode(data.AsMemory(offset, length), chunk.SourceOffset + offset))
-                {
-                    rejected++;
-                }
-                documents++;
-                offset += length;
-            }
-            _encoder.EndChunk();
-
-            IReadOnlyList<CopyBuffer> buffers = _encoder.Buffers;
-            long rows = 0;
-            if (conn is null)
-            {
-                for (int t = 0; t < buffers.Count; t++)
-                {
-                    Rows[t] += buffers[t].Rows;
-                    Bytes[t] += buffers[t].Length;
-                    rows += buffers[t].Rows;
-                }
-            }
-            else
-            using (NpgsqlTransaction tx = conn.BeginTransaction())
-            {
-                for (int t = 0; t < buffers.Count; t++)
-                {
-                    CopyBuffer b = buffers[t];
-                    if (b.Rows == 0)
-                    {
-                        continue;
-                    }
-                    long start = Stopwatch.GetTimestamp();
-                    try
-                    {
-                        using NpgsqlRawCopyStream copy = conn.BeginRawBinaryCopy(loader._plan.Tables[t].CopySql);
-                        copy.Write(b.WrittenSpan);
-                    }
-                    catch (PostgresException e)
-                    {
-                        throw new LoadException(FailureKind.Data,
-                            $"PostgreSQL refused the rows of table \"{loader._plan.Tables[t].Name}\" from the chunk at byte offsets {chunk.SourceOffset}..{chunk.SourceOffset + chunk.Length} of {sourceName}: {e.MessageText}",
-                            e.Detail, e.Hint ?? "the chunk was rolled back; fix the data or the mapping and re-run", e);
-                    }
-                    CopySeconds[t] += Stopwatch.GetElapsedTime(start).TotalSeconds;
-                    Rows[t] += b.Rows;
-                    Bytes[t] += b.Length;
-                    rows += b.Rows;
-                }
-                tx.Commit();
-            }
-            Documents += documents;
-            Rejected += rejected;
-            Chunks++;
-            loader._observer.ChunkCommitted(documents, rows, chunk.Length);
-        }
-
-        public void Dispose() => _encoder.Dispose();
     }
 }

@@ -139,10 +139,11 @@ public static class PlanCompiler
                 : Resolve(mapping, table, column, term.Ref, context, remainder, subdocSlot) with { Factor = term.Factor, Constant = term.Constant };
         }
 
-        ValuePolicy onMissing = column.Policies.OnMissing ?? table.Policies.OnMissing ?? mapping.Defaults.OnMissing ?? ValuePolicy.Error;
-        ValuePolicy onNull = column.Policies.OnNull ?? table.Policies.OnNull ?? mapping.Defaults.OnNull ?? ValuePolicy.Error;
-        ValuePolicy onMismatch = column.Policies.OnTypeMismatch ?? table.Policies.OnTypeMismatch ?? mapping.Defaults.OnTypeMismatch ?? ValuePolicy.Error;
-        bool nullable = column.Nullable ?? (onMissing == ValuePolicy.Null || onNull == ValuePolicy.Null || onMismatch == ValuePolicy.Null);
+        PolicySet policies = MappingPolicies.Resolve(mapping, table, column);
+        ValuePolicy onMissing = policies.OnMissing!.Value;
+        ValuePolicy onNull = policies.OnNull!.Value;
+        ValuePolicy onMismatch = policies.OnTypeMismatch!.Value;
+        bool nullable = MappingPolicies.IsNullable(mapping, table, column);
 
         return new ColumnPlan
         {

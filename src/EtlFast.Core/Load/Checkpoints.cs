@@ -1,0 +1,148 @@
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+
+namespace EtlFast.Core.Load;
+
+/// <summary>What the target database remembers of one load (one source, mapping, schema and chunk size).</summary>
+public sealed record RunState(string RunId, DateTime StartedAt, DateTime? FinishedAt, string Mode, string Constraints, HashSet<long> CommittedChunks, long CommittedDocuments);
+
+/// <summary>
+/// Checkpoints kept in the target database, in the schema "etlfast": one row per run, one row per committed
+/// chunk, written in the chunk's own transaction, so the checkpoint and the rows it stands for commit or
+/// vanish together. A resumed run skips exactly the committed chunks.
+/// </summary>
+public static class Checkpoints
+{
+    public const string Schema = "etlfast";
+
+    /// <summary>A stable identity for a load: the same source, mapping text, schema and chunk size give the same id.</summary>
+    public static string RunId(string sourceIdentity, ReadOnlySpan<byte> mappingText, string schema, int chunkBytes)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes($"{sourceIdentity}\n{schema}\n{chunkBytes}\n"));
+        hash.AppendData(mappingText);
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..20];
+    }
+
+    /// <summary>The source's identity: for a file its full path, size and modification time; for a live source its hosts, namespace and query.</summary>
+    public static string? SourceIdentity(string from, string? query)
+    {
+        if (from == "-")
+        {
+            return null; // standard input has no identity to resume against
+        }
+        if (Sources.MongoSource.IsMongoUri(from))
+        {
+            int at = from.LastIndexOf('@');
+            string withoutCredentials = at < 0 ? from : "mongodb://" + from[(at + 1)..];
+            return $"{withoutCredentials}|{query}";
+        }
+        string full = Path.GetFullPath(from);
+        if (File.Exists(full))
+        {
+            var info = new FileInfo(full);
+            return $"{full}|{info.Length}|{info.LastWriteTimeUtc.Ticks}";
+        }
+        return full;
+    }
+
+    public static void EnsureTables(NpgsqlConnection conn)
+    {
+        using NpgsqlTransaction tx = conn.BeginTransaction();
+        // Serialises concurrent loaders creating the bookkeeping tables for the first time.
+        SchemaBuilder.Execute(conn, "SELECT pg_advisory_xact_lock(7402220114)");
+        SchemaBuilder.Execute(conn, $"""
+            CREATE SCHEMA IF NOT EXISTS {Schema};
+            CREATE TABLE IF NOT EXISTS {Schema}.runs (
+              run_id text PRIMARY KEY,
+              target_schema text NOT NULL,
+              source text NOT NULL,
+              mode text NOT NULL,
+              constraints text NOT NULL,
+              started_at timestamptz NOT NULL DEFAULT now(),
+              finished_at timestamptz);
+            CREATE TABLE IF NOT EXISTS {Schema}.chunks (
+              run_id text NOT NULL REFERENCES {Schema}.runs ON DELETE CASCADE,
+              chunk bigint NOT NULL,
+              source_offset bigint NOT NULL,
+              documents integer NOT NULL,
+              rejected integer NOT NULL,
+              rows bigint NOT NULL,
+              committed_at timestamptz NOT NULL DEFAULT now(),
+              PRIMARY KEY (run_id, chunk));
+            """);
+        tx.Commit();
+    }
+
+    public static RunState? Find(NpgsqlConnection conn, string runId)
+    {
+        DateTime started;
+        DateTime? finished;
+        string mode, constraints;
+        using (var cmd = new NpgsqlCommand($"SELECT started_at, finished_at, mode, constraints FROM {Schema}.runs WHERE run_id = $1", conn))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
+            using NpgsqlDataReader r = cmd.ExecuteReader();
+            if (!r.Read())
+            {
+                return null;
+            }
+            started = r.GetDateTime(0);
+            finished = r.IsDBNull(1) ? null : r.GetDateTime(1);
+            mode = r.GetString(2);
+            constraints = r.GetString(3);
+        }
+        var chunks = new HashSet<long>();
+        long documents = 0;
+        using (var cmd = new NpgsqlCommand($"SELECT chunk, documents FROM {Schema}.chunks WHERE run_id = $1", conn))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
+            using NpgsqlDataReader r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                chunks.Add(r.GetInt64(0));
+                documents += r.GetInt32(1);
+            }
+        }
+        return new RunState(runId, started, finished, mode, constraints, chunks, documents);
+    }
+
+    public static void Begin(NpgsqlConnection conn, string runId, string targetSchema, string source, LoadMode mode, ConstraintTiming constraints)
+    {
+        using var cmd = new NpgsqlCommand($"""
+            INSERT INTO {Schema}.runs (run_id, target_schema, source, mode, constraints) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (run_id) DO UPDATE SET started_at = now(), finished_at = NULL, mode = EXCLUDED.mode, constraints = EXCLUDED.constraints
+            """, conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = targetSchema });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = source });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = mode.ToString().ToLowerInvariant() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = constraints.ToString().ToLowerInvariant() });
+        cmd.ExecuteNonQuery();
+        using var clear = new NpgsqlCommand($"DELETE FROM {Schema}.chunks WHERE run_id = $1", conn);
+        clear.Parameters.Add(new NpgsqlParameter { Value = runId });
+        clear.ExecuteNonQuery();
+    }
+
+    /// <summary>Records a chunk inside the transaction that commits its rows.</summary>
+    public static void Record(NpgsqlConnection conn, string runId, long chunk, long sourceOffset, int documents, int rejected, long rows)
+    {
+        using var cmd = new NpgsqlCommand(
+            $"INSERT INTO {Schema}.chunks (run_id, chunk, source_offset, documents, rejected, rows) VALUES ($1, $2, $3, $4, $5, $6)", conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = chunk });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = sourceOffset });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = documents });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = rejected });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = rows });
+        cmd.ExecuteNonQuery();
+    }
+
+    public static void Finish(NpgsqlConnection conn, string runId)
+    {
+        using var cmd = new NpgsqlCommand($"UPDATE {Schema}.runs SET finished_at = now() WHERE run_id = $1", conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
+        cmd.ExecuteNonQuery();
+    }
+}

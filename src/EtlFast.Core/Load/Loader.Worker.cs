@@ -1,0 +1,309 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Threading.Channels;
+using EtlFast.Bson;
+using EtlFast.Core.Engine;
+using EtlFast.Core.Sources;
+using EtlFast.PgCopy;
+using Npgsql;
+
+namespace EtlFast.Core.Load;
+
+public sealed partial class Loader
+{
+    /// <summary>One job: its connection, its encoder, its counters.</summary>
+    private sealed class Worker(Loader loader, string sourceName) : IDisposable
+    {
+        private readonly DocumentEncoder _encoder = new(loader._plan);
+        public long Documents;
+        public long Rejected;
+        public long Chunks;
+        public readonly long[] Rows = new long[loader._plan.Tables.Length];
+        public readonly long[] Bytes = new long[loader._plan.Tables.Length];
+        public readonly double[] CopySeconds = new double[loader._plan.Tables.Length];
+
+        private bool RejectMode => loader._options.OnError == ErrorAction.Reject;
+
+        private const int MaxAttempts = 6;
+        private NpgsqlConnection? _conn;
+
+        public void Run(ChannelReader<Chunk> chunks)
+        {
+            _conn = loader._options.NullSink ? null : loader.Open();
+            CancellationToken stop = loader._stop.Token;
+            while (chunks.WaitToReadAsync(stop).AsTask().GetAwaiter().GetResult())
+            {
+                while (chunks.TryRead(out Chunk? chunk))
+                {
+                    try
+                    {
+                        ProcessWithRetry(chunk, stop);
+                    }
+                    finally
+                    {
+                        chunk.Release();
+                    }
+                    stop.ThrowIfCancellationRequested();
+                }
+            }
+        }
+
+        /// <summary>
+        /// A chunk whose transaction failed for a reason of the server or the network (not of the data)
+        /// was rolled back whole, so it is safe to run again on a new connection, after a bounded backoff.
+        /// </summary>
+        private void ProcessWithRetry(Chunk chunk, CancellationToken stop)
+        {
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    Process(_conn, chunk);
+                    return;
+                }
+                catch (Exception e) when (attempt < MaxAttempts && !stop.IsCancellationRequested && IsTransient(e))
+                {
+                    var wait = TimeSpan.FromMilliseconds(250 * (1 << attempt));
+                    loader._observer.Phase($"chunk {chunk.Index} (byte offset {chunk.SourceOffset}) failed: {Innermost(e).Message.ReplaceLineEndings(" ")}; retrying in {wait.TotalSeconds:N1} s ({attempt}/{MaxAttempts - 1})");
+                    _conn?.Dispose();
+                    _conn = null;
+                    stop.WaitHandle.WaitOne(wait);
+                    stop.ThrowIfCancellationRequested();
+                    try
+                    {
+                        _conn = loader._dataSource.OpenConnection();
+                    }
+                    catch (Exception again) when (IsTransient(again))
+                    {
+                        // the server is still away; the next attempt opens again
+                    }
+                }
+            }
+        }
+
+        private static Exception Innermost(Exception e) => e is LoadException { InnerException: { } inner } ? inner : e;
+
+        /// <summary>Faults of the server or the connection that a retry of the whole chunk can outlive.</summary>
+        private static bool IsTransient(Exception e)
+        {
+            Exception inner = Innermost(e);
+            return inner switch
+            {
+                PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal)
+                    || pg.SqlState is "57P01" or "57P02" or "57P03" or "53300" or "40001" or "40P01",
+                NpgsqlException or System.Net.Sockets.SocketException or IOException or TimeoutException => true,
+                InvalidOperationException when e is not LoadException => true, // "connection is not open" after a broken one
+                _ => false,
+            };
+        }
+
+        private void Process(NpgsqlConnection? conn, Chunk chunk)
+        {
+            if (conn is null && !loader._options.NullSink)
+            {
+                _conn = conn = loader.Open();
+            }
+            _encoder.BeginChunk(sourceName);
+            int documents = 0;
+            int rejected = 0;
+            for (int offset = 0; offset < chunk.Length;)
+            {
+                int length = BinaryPrimitives.ReadInt32LittleEndian(chunk.Buffer.AsSpan(offset));
+                if (!EncodeOne(chunk, offset, length))
+                {
+                    rejected++;
+                }
+                documents++;
+                offset += length;
+            }
+            _encoder.EndChunk();
+
+            if (conn is null)
+            {
+                Count(null);
+            }
+            else
+            {
+                try
+                {
+                    Commit(conn, chunk, documents, rejected);
+                }
+                catch (LoadException e) when (RejectMode && e.InnerException is PostgresException { SqlState: not null } pg && IsRowProblem(pg))
+                {
+                    // Some document's rows broke a constraint: find it by loading the chunk one document at a time.
+                    rejected = CommitDocumentByDocument(conn, chunk, out documents);
+                }
+            }
+            Documents += documents;
+            Rejected += rejected;
+            Chunks++;
+            long rows = 0;
+            foreach (CopyBuffer b in _encoder.Buffers)
+            {
+                rows += b.Rows;
+            }
+            loader._observer.ChunkCommitted(documents, rows, chunk.Length);
+        }
+
+        /// <summary>Encodes one document; in reject mode a document that cannot be converted is rejected instead of stopping the load.</summary>
+        private bool EncodeOne(Chunk chunk, int offset, int length)
+        {
+            ReadOnlyMemory<byte> doc = chunk.Buffer.AsMemory(offset, length);
+            long at = chunk.SourceOffset + offset;
+            if (!RejectMode)
+            {
+                if (!_encoder.Encode(doc, at))
+                {
+                    Reject(doc.Span, at, _encoder.LastReject!);
+                    return false;
+                }
+                return true;
+            }
+            try
+            {
+                if (_encoder.Encode(doc, at))
+                {
+                    return true;
+                }
+                Reject(doc.Span, at, _encoder.LastReject!);
+            }
+            catch (DataException e)
+            {
+                Reject(doc.Span, at, e.Message);
+            }
+            return false;
+        }
+
+        private void Reject(ReadOnlySpan<byte> document, long offset, string reason)
+        {
+            long count = loader._rejects.Write(document, DocumentEncoder.DescribeId(document), offset, reason);
+            if (count > loader._options.MaxRejects)
+            {
+                throw new LoadException(FailureKind.Data, $"more than {loader._options.MaxRejects:N0} documents were rejected; stopping",
+                    $"the last: {reason}", $"see {loader._rejects.LogPath}; raise --max-rejects to accept more");
+            }
+        }
+
+        private void Commit(NpgsqlConnection conn, Chunk chunk, int documents, int rejected)
+        {
+            IReadOnlyList<CopyBuffer> buffers = _encoder.Buffers;
+            var copied = new double[buffers.Count];
+            using (NpgsqlTransaction tx = conn.BeginTransaction())
+            {
+                for (int t = 0; t < buffers.Count; t++)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    Copy(conn, chunk, t, buffers[t]);
+                    copied[t] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                }
+                if (loader._runId is not null)
+                {
+                    Checkpoints.Record(conn, loader._runId, chunk.Index, chunk.SourceOffset, documents, rejected, buffers.Sum(b => (long)b.Rows));
+                }
+                tx.Commit();
+            }
+            for (int t = 0; t < buffers.Count; t++)
+            {
+                CopySeconds[t] += copied[t];
+            }
+            Count(buffers);
+        }
+
+        private void Count(IReadOnlyList<CopyBuffer>? buffers)
+        {
+            buffers ??= _encoder.Buffers;
+            for (int t = 0; t < buffers.Count; t++)
+            {
+                Rows[t] += buffers[t].Rows;
+                Bytes[t] += buffers[t].Length;
+            }
+        }
+
+        private void Copy(NpgsqlConnection conn, Chunk chunk, int table, CopyBuffer buffer)
+        {
+            if (buffer.Rows == 0)
+            {
+                return;
+            }
+            try
+            {
+                using NpgsqlRawCopyStream copy = conn.BeginRawBinaryCopy(loader._plan.Tables[table].CopySql);
+                copy.Write(buffer.WrittenSpan);
+            }
+            catch (PostgresException e)
+            {
+                throw new LoadException(FailureKind.Data,
+                    $"PostgreSQL refused the rows of table \"{loader._plan.Tables[table].Name}\" from the chunk at byte offsets {chunk.SourceOffset}..{chunk.SourceOffset + chunk.Length} of {sourceName}: {e.MessageText}",
+                    e.Detail, e.Hint ?? "the chunk was rolled back and committed chunks stay; fix the data or the mapping, then re-run with --resume", e);
+            }
+        }
+
+        /// <summary>Constraint and data errors that one document's rows can cause (class 22 and 23), as opposed to a server fault.</summary>
+        private static bool IsRowProblem(PostgresException e) => e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState.StartsWith("23", StringComparison.Ordinal);
+
+        /// <summary>
+        /// The slow path for a chunk that PostgreSQL refused in reject mode: each document in its own
+        /// savepoint, so the one that breaks a constraint is rejected and the others commit. Returns rejects.
+        /// </summary>
+        private int CommitDocumentByDocument(NpgsqlConnection conn, Chunk chunk, out int documents)
+        {
+            int rejected = 0;
+            documents = 0;
+            var totals = new long[Rows.Length];
+            var bytes = new long[Rows.Length];
+            using NpgsqlTransaction tx = conn.BeginTransaction();
+            for (int offset = 0; offset < chunk.Length;)
+            {
+                int length = BinaryPrimitives.ReadInt32LittleEndian(chunk.Buffer.AsSpan(offset));
+                documents++;
+                _encoder.BeginChunk(sourceName);
+                bool encoded = EncodeOne(chunk, offset, length);
+                _encoder.EndChunk();
+                if (!encoded)
+                {
+                    rejected++;
+                    offset += length;
+                    continue;
+                }
+                tx.Save("doc");
+                try
+                {
+                    for (int t = 0; t < _encoder.Buffers.Count; t++)
+                    {
+                        Copy(conn, chunk, t, _encoder.Buffers[t]);
+                    }
+                    tx.Release("doc");
+                    for (int t = 0; t < _encoder.Buffers.Count; t++)
+                    {
+                        totals[t] += _encoder.Buffers[t].Rows;
+                        bytes[t] += _encoder.Buffers[t].Length;
+                    }
+                }
+                catch (LoadException e) when (e.InnerException is PostgresException pg && IsRowProblem(pg))
+                {
+                    tx.Rollback("doc");
+                    rejected++;
+                    Reject(chunk.Buffer.AsSpan(offset, length), chunk.SourceOffset + offset, $"{pg.MessageText}{(pg.Detail is null ? "" : " (" + pg.Detail + ")")}");
+                }
+                offset += length;
+            }
+            if (loader._runId is not null)
+            {
+                Checkpoints.Record(conn, loader._runId, chunk.Index, chunk.SourceOffset, documents, rejected, totals.Sum());
+            }
+            tx.Commit();
+            for (int t = 0; t < totals.Length; t++)
+            {
+                Rows[t] += totals[t];
+                Bytes[t] += bytes[t];
+            }
+            return rejected;
+        }
+
+        public void Dispose()
+        {
+            _encoder.Dispose();
+            _conn?.Dispose();
+        }
+    }
+}
