@@ -52,7 +52,7 @@ public static class SeedDocuments
             },
             { "profile", new BsonDocument
                 {
-                    { "bio", Text(rng, 200) },
+                    { "bio", Text(rng, 100) },
                     { "interests", Strings(rng, rng.Next(2, 6)) },
                     { "skills", Strings(rng, rng.Next(2, 7)) },
                     { "education", Array(rng.Next(1, 4), _ => new BsonDocument
@@ -88,7 +88,7 @@ public static class SeedDocuments
                     { "id", $"msg{id}_{i}" },
                     { "from", Word(rng, 5, 10) + "@example.com" },
                     { "to", Word(rng, 5, 10) + "@example.com" },
-                    { "subject", Words(rng, 4) },
+                    { "subject", Words(rng, 3) },
                     { "body", Text(rng, 100) },
                     { "timestamp", Date(rng) },
                     { "read", rng.Next(2) == 1 },
@@ -120,10 +120,10 @@ public static class SeedDocuments
     // {key, value, timestamp, metadata}: the shape of settings, activityLog, transactions and posts.
     private static BsonDocument Entry(Random rng) => new()
     {
-        { "key", Word(rng, 5, 12) },
-        { "value", Words(rng, 3) },
+        { "key", Word(rng, 3, 8) },
+        { "value", Word(rng, 4, 12) },
         { "timestamp", Date(rng) },
-        { "metadata", $"{{\"source\":\"{Word(rng, 3, 8)}\",\"ip\":\"10.{rng.Next(256)}.{rng.Next(256)}.{rng.Next(256)}\",\"score\":{rng.Next(1000)}}}" },
+        { "metadata", $"{{\"n\":{rng.Next(1000)},\"v\":{rng.Next(10)}}}" },
     };
 
     private static BsonArray Array(int count, Func<int, BsonValue> item)
@@ -136,7 +136,7 @@ public static class SeedDocuments
         return array;
     }
 
-    private static BsonArray Strings(Random rng, int count) => Array(count, _ => Word(rng, 4, 12));
+    private static BsonArray Strings(Random rng, int count) => Array(count, _ => Word(rng, 3, 10));
 
     private static BsonDateTime Date(Random rng) => new(Now.AddSeconds(-rng.Next(0, 5 * 365 * 24 * 3600)));
 
