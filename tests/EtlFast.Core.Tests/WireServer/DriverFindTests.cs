@@ -160,6 +160,29 @@ public sealed class DriverFindTests
     }
 
     [Fact]
+    public async Task Bucket_bounds_that_cross_a_type_bracket_need_min_max_not_gte_lt()
+    {
+        // The trap for _id chunking: $bucketAuto happily returns {min: 3, max: "b"}, but
+        // {$gte: 3, $lt: "b"} matches nothing in mongod (each operator stays in its own type bracket).
+        await using var server = new WireServer();
+        server.AddDocuments("db", "c", new BsonValue[] { 1, 2, 3, "a", "b", "c" }.Select(id => new BsonDocument("_id", id)));
+        using var client = WireKit.Client(server);
+        var coll = WireKit.Collection(client);
+        var buckets = coll.Aggregate<BsonDocument>(new[] { new BsonDocument("$bucketAuto", new BsonDocument { { "groupBy", "$_id" }, { "buckets", 3 } }) }).ToList();
+        Assert.Equal(new BsonDocument { { "min", 3 }, { "max", "b" } }, buckets[1]["_id"]);
+
+        var crossing = new BsonDocument("_id", new BsonDocument { { "$gte", 3 }, { "$lt", "b" } });
+        Assert.Empty(coll.Find(crossing).ToList());
+
+        var command = new BsonDocument
+        {
+            { "find", "c" }, { "min", new BsonDocument("_id", 3) }, { "max", new BsonDocument("_id", "b") }, { "hint", new BsonDocument("_id", 1) },
+        };
+        var ids = client.GetDatabase("db").RunCommand<BsonDocument>(command)["cursor"]["firstBatch"].AsBsonArray.Select(d => d["_id"]);
+        Assert.Equal(new BsonValue[] { 3, "a" }, ids);
+    }
+
+    [Fact]
     public async Task Raw_documents_round_trip_byte_for_byte()
     {
         await using var server = new WireServer();
