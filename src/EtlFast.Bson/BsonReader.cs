@@ -117,11 +117,11 @@ public ref partial struct BsonReader
         int nameLength = root.Slice(nameStart, _end - nameStart).IndexOf((byte)0);
         if (nameLength < 0)
         {
-            BsonThrow.At(root, _baseOffset, pos, BsonErrorKind.UnterminatedName, "field name has no 0x00 terminator inside its document");
+            Fail(pos, BsonErrorKind.UnterminatedName, "field name has no 0x00 terminator inside its document");
         }
         if (!Utf8.IsValid(root.Slice(nameStart, nameLength)))
         {
-            BsonThrow.At(root, _baseOffset, nameStart, BsonErrorKind.InvalidUtf8, "field name is not valid UTF-8");
+            Fail(nameStart, BsonErrorKind.InvalidUtf8, "field name is not valid UTF-8");
         }
         int valueStart = nameStart + nameLength + 1;
         int available = _end - valueStart;
@@ -136,12 +136,11 @@ public ref partial struct BsonReader
         };
         if (length > available)
         {
-            BsonThrow.At(root, _baseOffset, valueStart, BsonErrorKind.TruncatedValue,
-                $"{BsonThrow.TypeName(type)} value needs {length} bytes but only {available} remain in its document");
+            Truncated(type, valueStart, length, available);
         }
         if (type == BsonType.Boolean && root[valueStart] > 1)
         {
-            BsonThrow.At(root, _baseOffset, valueStart, BsonErrorKind.InvalidBoolean, $"boolean byte is 0x{root[valueStart]:x2}, not 0x00 or 0x01");
+            InvalidBoolean(valueStart);
         }
         _type = type;
         _nameStart = nameStart;
@@ -180,16 +179,15 @@ public ref partial struct BsonReader
         int length = BinaryPrimitives.ReadInt32LittleEndian(_root.Slice(start));
         if (length < 1 || length > available - 4)
         {
-            BsonThrow.At(_root, _baseOffset, start, BsonErrorKind.InvalidStringLength,
-                $"string length prefix is {length} but {available - 4} bytes remain in its document");
+            BadStringLength(start, length, available);
         }
         if (_root[start + 4 + length - 1] != 0)
         {
-            BsonThrow.At(_root, _baseOffset, start + 4 + length - 1, BsonErrorKind.InvalidStringLength, "string does not end with 0x00");
+            Fail(start + 4 + length - 1, BsonErrorKind.InvalidStringLength, "string does not end with 0x00");
         }
         if (!Utf8.IsValid(_root.Slice(start + 4, length - 1)))
         {
-            BsonThrow.At(_root, _baseOffset, start + 4, BsonErrorKind.InvalidUtf8, "string is not valid UTF-8");
+            Fail(start + 4, BsonErrorKind.InvalidUtf8, "string is not valid UTF-8");
         }
         return 4 + length;
     }
@@ -203,12 +201,11 @@ public ref partial struct BsonReader
         int length = BinaryPrimitives.ReadInt32LittleEndian(_root.Slice(start));
         if (length < 5 || length > available)
         {
-            BsonThrow.At(_root, _baseOffset, start, BsonErrorKind.InvalidDocumentLength,
-                $"embedded document length prefix is {length} but {available} bytes remain in its parent (at least 5 are needed)");
+            BadDocumentLength(start, length, available);
         }
         if (_root[start + length - 1] != 0)
         {
-            BsonThrow.At(_root, _baseOffset, start + length - 1, BsonErrorKind.MissingTerminator, "embedded document does not end with 0x00");
+            Fail(start + length - 1, BsonErrorKind.MissingTerminator, "embedded document does not end with 0x00");
         }
         return length;
     }
@@ -305,7 +302,36 @@ public ref partial struct BsonReader
         return total;
     }
 
+    // Cold paths: message formatting stays out of Read so the hot loop stays small.
+
     [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void Fail(int index, BsonErrorKind kind, string detail) => BsonThrow.At(_root, _baseOffset, index, kind, detail);
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void Truncated(BsonType type, int valueStart, int length, int available) =>
+        Fail(valueStart, BsonErrorKind.TruncatedValue,
+            $"{BsonThrow.TypeName(type)} value needs {length} bytes but only {available} remain in its document");
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void BadStringLength(int start, int length, int available) =>
+        Fail(start, BsonErrorKind.InvalidStringLength, $"string length prefix is {length} but {available - 4} bytes remain in its document");
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void BadDocumentLength(int start, int length, int available) =>
+        Fail(start, BsonErrorKind.InvalidDocumentLength,
+            $"embedded document length prefix is {length} but {available} bytes remain in its parent (at least 5 are needed)");
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void InvalidBoolean(int valueStart) =>
+        Fail(valueStart, BsonErrorKind.InvalidBoolean, $"boolean byte is 0x{_root[valueStart]:x2}, not 0x00 or 0x01");
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private readonly void UnknownType(int pos, byte type)
     {
         string detail = type == 0
