@@ -19,10 +19,6 @@ internal ref struct JsonSink<TWriter> where TWriter : IBufferWriter<byte>
     /// <summary>Longest double text of the "R" format ("-1.7976931348623157E+308") plus the ".0" we may append.</summary>
     private const int MaxDoubleLength = 32;
 
-    // Bytes that RFC 8259 requires escaped inside a string: quotation mark, reverse solidus, U+0000..U+001F.
-    private static readonly SearchValues<byte> s_mustEscape = SearchValues.Create(
-        "\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000B\f\r\u000E\u000F\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\"\\"u8);
-
     private readonly TWriter _writer;
     private Span<byte> _span;
     private int _pos;
@@ -111,19 +107,32 @@ internal ref struct JsonSink<TWriter> where TWriter : IBufferWriter<byte>
     /// <summary>A JSON string: quoted, with '"', '\' and U+0000..U+001F escaped; other UTF-8 (already validated) kept as is.</summary>
     public void WriteString(scoped ReadOnlySpan<byte> utf8)
     {
-        WriteByte((byte)'"');
-        while (true)
+        int i = utf8.IndexOfAny(JsonEscaping.MustEscape);
+        if (i < 0 && _span.Length - _pos >= utf8.Length + 2)
         {
-            int i = utf8.IndexOfAny(s_mustEscape);
-            if (i < 0)
-            {
-                WriteRaw(utf8);
-                break;
-            }
+            // Most keys and values need no escape and fit: one copy between the quotes.
+            Span<byte> d = _span.Slice(_pos);
+            d[0] = (byte)'"';
+            utf8.CopyTo(d.Slice(1));
+            d[utf8.Length + 1] = (byte)'"';
+            _pos += utf8.Length + 2;
+            return;
+        }
+        WriteStringSlow(utf8, i);
+    }
+
+    /// <summary>Escapes and span boundaries; <paramref name="i"/> is the first byte to escape, or -1.</summary>
+    private void WriteStringSlow(scoped ReadOnlySpan<byte> utf8, int i)
+    {
+        WriteByte((byte)'"');
+        while (i >= 0)
+        {
             WriteRaw(utf8.Slice(0, i));
             WriteEscape(utf8[i]);
             utf8 = utf8.Slice(i + 1);
+            i = utf8.IndexOfAny(JsonEscaping.MustEscape);
         }
+        WriteRaw(utf8);
         WriteByte((byte)'"');
     }
 
