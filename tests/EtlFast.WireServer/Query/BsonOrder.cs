@@ -1,4 +1,3 @@
-using System.Text;
 using MongoDB.Bson;
 
 namespace EtlFast.WireServer.Query;
@@ -222,13 +221,5 @@ public static class BsonOrder
             return ln == rn ? 0 : (ln ? -1 : 1);
         }
         return l.CompareTo(r);
-    }
-
-    /// <summary>A short rendering for error messages.</summary>
-    public static string Describe(BsonValue value)
-    {
-        var sb = new StringBuilder();
-        sb.Append(value.BsonType).Append(' ').Append(value.ToString());
-        return sb.ToString();
     }
 }
