@@ -10,16 +10,9 @@ namespace EtlFast.Core.Tests.Load;
 /// </summary>
 public sealed class SeedLoadTests : IDisposable
 {
-    private readonly List<string> _schemas = [];
+    private readonly Schemas _schemas = new();
 
-    public void Dispose() => _schemas.ForEach(TestPg.DropSchema);
-
-    private string Schema(string prefix)
-    {
-        string s = TestPg.UniqueSchema(prefix);
-        _schemas.Add(s);
-        return s;
-    }
+    public void Dispose() => _schemas.Dispose();
 
     [Theory]
     [InlineData(null, 1, null)]        // the defaults: keys after the data, 4 MiB chunks
@@ -29,7 +22,7 @@ public sealed class SeedLoadTests : IDisposable
     public void Every_table_equals_the_independent_decoding(string? constraints, int jobs, int? chunkMb)
     {
         SeedData data = SeedData.Get();
-        string schema = Schema("seed");
+        string schema = _schemas.New("seed");
         var extra = new List<string> { "-j", jobs.ToString() };
         if (constraints is not null)
         {
