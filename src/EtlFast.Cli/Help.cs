@@ -22,6 +22,7 @@ internal static class Help
 
         Commands:
           load     copy a mongodump file or directory into PostgreSQL tables, as a mapping says
+          verify   compare the tables with rows recomputed from the source (counts and checksums)
           gen      generate sample data (the seed benchmark's user documents) as a .bson file
 
         Options:

@@ -18,23 +18,7 @@ internal static class LoadCommand
         a document behind.
 
         Source and target:
-          --from SOURCE          a mongodump .bson or .bson.gz file, a mongodump output directory
-                                 (DIR/db/collection.bson[.gz]: the collection the mapping names), -
-                                 for standard input, or a live MongoDB: mongodb://[user:pass@]host/...
-                                 or mongodb+srv://... (every driver option passes through: TLS,
-                                 replicaSet, authSource, readPreference, compressors ...)
-          -m, --mapping FILE     the mapping (JSON): tables, columns, keys, policies; see docs/mapping.md
-                                 and examples/seed-users.json
-          --to POSTGRES          postgresql://user:password@host:port/db?sslmode=require, or libpq
-                                 keywords "host=... dbname=... user=...", or Npgsql "Host=...;Database=...";
-                                 default: the PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE,
-                                 PGSSLMODE variables. The password is never printed.
-          -d, --db NAME          MongoDB database (default: the mapping's, else the URI's)
-          -c, --collection NAME  MongoDB collection, or the file to find in a dump directory
-                                 (default: the mapping's)
-          --query JSON           live source only: an Extended JSON filter, e.g. '{"age": {"$gte": 21}}'
-          --batch-size N         live source only: documents per cursor batch
-          --schema NAME          PostgreSQL schema of the tables (default: the mapping's, else public)
+        {1}
 
         What happens to the tables:
           --mode MODE            create    create the tables; refuse if any exists (default)
@@ -50,7 +34,6 @@ internal static class LoadCommand
         Performance:
           -j, --jobs N           parallel workers, each with its own PostgreSQL connection
                                  (default: the number of cores, here {0})
-          --chunk-size MB        MiB of BSON per chunk, the unit of work and of commit (default 4)
           --sink null            benchmarking aid: read, walk and encode everything but send nothing
                                  to PostgreSQL (default: --sink postgres)
 
@@ -69,6 +52,7 @@ internal static class LoadCommand
           --max-rejects N        with --on-error reject: stop once more than N documents are rejected
 
         Output:
+          --verify               after the load, run "etlfast verify" on the same source and tables
           -q, --quiet            no progress and no summary, only errors
           -h, --help             show this help
 
@@ -84,18 +68,16 @@ internal static class LoadCommand
     {
         if (Cli.WantsHelp(args))
         {
-            ctx.Out.Write(string.Format(System.Globalization.CultureInfo.InvariantCulture, Usage, Environment.ProcessorCount));
+            ctx.Out.Write(string.Format(System.Globalization.CultureInfo.InvariantCulture, Usage, Environment.ProcessorCount, JobArgs.Help.TrimEnd()));
             ctx.Out.Write(Help.ExitCodes);
             ctx.Out.WriteLine();
             return ExitCodes.Ok;
         }
-        string? from = null, mappingPath = null, to = null, schema = null, database = null, collection = null, query = null;
-        int? batchSize = null;
+        var job = new JobArgs();
         int jobs = Environment.ProcessorCount;
-        int chunkMb = 4;
         LoadMode mode = LoadMode.Create;
         ConstraintTiming? constraints = null;
-        bool quiet = false, nullSink = false, resume = false;
+        bool quiet = false, nullSink = false, resume = false, verify = false;
         ErrorAction onError = ErrorAction.Stop;
         string rejectDir = ".";
         long maxRejects = long.MaxValue;
@@ -108,30 +90,6 @@ internal static class LoadCommand
             {
                 case null:
                     throw new UsageException($"unexpected argument \"{positional}\"", "give the source with --from");
-                case "--from":
-                    from = reader.Value(flag);
-                    break;
-                case "-m" or "--mapping":
-                    mappingPath = reader.Value(flag);
-                    break;
-                case "--to":
-                    to = reader.Value(flag);
-                    break;
-                case "-d" or "--db":
-                    database = reader.Value(flag);
-                    break;
-                case "-c" or "--collection":
-                    collection = reader.Value(flag);
-                    break;
-                case "--query":
-                    query = reader.Value(flag);
-                    break;
-                case "--batch-size":
-                    batchSize = reader.IntValue(flag, 1, 1_000_000);
-                    break;
-                case "--schema":
-                    schema = reader.Value(flag);
-                    break;
                 case "--mode":
                     mode = reader.Value(flag) switch
                     {
@@ -152,9 +110,6 @@ internal static class LoadCommand
                     break;
                 case "-j" or "--jobs":
                     jobs = reader.IntValue(flag, 1, 256);
-                    break;
-                case "--chunk-size":
-                    chunkMb = reader.IntValue(flag, 1, 1024);
                     break;
                 case "--resume":
                     reader.NoValue(flag);
@@ -186,21 +141,17 @@ internal static class LoadCommand
                     reader.NoValue(flag);
                     quiet = true;
                     break;
+                case "--verify":
+                    reader.NoValue(flag);
+                    verify = true;
+                    break;
                 default:
-                    throw ArgReader.Unknown(flag, "load");
+                    if (!job.TryTake(flag, reader))
+                    {
+                        throw ArgReader.Unknown(flag, "load");
+                    }
+                    break;
             }
-        }
-        if (from is null)
-        {
-            throw new UsageException("--from is required", "name a .bson or .bson.gz file, a mongodump directory, or - for standard input");
-        }
-        if (mappingPath is null)
-        {
-            throw new UsageException("--mapping is required", "see examples/seed-users.json and docs/mapping.md");
-        }
-        if (schema is not null && !EtlFast.PgCopy.PgIdentifier.IsValid(schema, out string? problem))
-        {
-            throw new UsageException($"--schema \"{schema}\": {problem}");
         }
         if (constraints == ConstraintTiming.After && mode is LoadMode.Truncate or LoadMode.Append)
         {
@@ -208,44 +159,17 @@ internal static class LoadCommand
                 "truncate and append load into existing tables and keep the constraints they have");
         }
 
-        LoadPlan plan;
-        PgTarget target;
-        try
+        (LoadPlan plan, PgTarget target, byte[] mappingText) = job.Build(ctx);
+        LoadOptions options = job.Options(target, mappingText, ctx) with
         {
-            MappingDocument mapping = MappingParser.ParseFile(mappingPath);
-            plan = PlanCompiler.Compile(mapping, schema);
-            target = PgTarget.Parse(to, ctx.GetEnv);
-        }
-        catch (MappingException e)
-        {
-            ctx.Error($"invalid mapping: {e.Message}", hint: "see docs/mapping.md for the mapping format");
-            return ExitCodes.Usage;
-        }
-        catch (TargetException e)
-        {
-            ctx.Error($"invalid --to: {e.Message}", hint: e.Hint);
-            return ExitCodes.Usage;
-        }
-
-        var options = new LoadOptions
-        {
-            From = from,
-            Target = target,
             Jobs = jobs,
             Mode = mode,
             Constraints = constraints ?? (mode is LoadMode.Create or LoadMode.Clean ? ConstraintTiming.After : ConstraintTiming.Before),
-            ChunkBytes = chunkMb * 1024 * 1024,
-            OpenStdin = ctx.OpenStdin,
-            Database = database,
-            Collection = collection,
-            Query = query,
-            BatchSize = batchSize,
             NullSink = nullSink,
             Resume = resume,
             OnError = onError,
             RejectDir = rejectDir,
             MaxRejects = maxRejects,
-            MappingText = File.ReadAllBytes(mappingPath),
         };
         using var progress = new Progress(ctx, quiet);
         var loader = new Loader(plan, options, progress, ctx.Cancellation);
@@ -256,6 +180,14 @@ internal static class LoadCommand
             if (!quiet)
             {
                 SummaryPrinter.Print(ctx.Err, summary, target);
+            }
+            if (verify && !nullSink)
+            {
+                int verdict = VerifyCommand.Verify(plan, options, ctx, quiet);
+                if (verdict != ExitCodes.Ok)
+                {
+                    return verdict;
+                }
             }
             if (summary.Rejected > 0)
             {

@@ -31,7 +31,7 @@ public enum ErrorAction
     Reject,
 }
 
-public sealed class LoadOptions
+public sealed record LoadOptions
 {
     public required string From { get; init; }
     public required PgTarget Target { get; init; }

@@ -156,7 +156,7 @@ public sealed partial class Loader
 
     private void RunWorkers(List<Worker> workers, LoadSummary summary)
     {
-        using IChunkSource source = OpenSource();
+        using IChunkSource source = SourceFactory.Open(_plan, _options, _stop.Token);
         _observer.Phase($"loading {source.DisplayName}");
         var chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(Math.Max(1, _options.Jobs))
         {
@@ -210,35 +210,6 @@ public sealed partial class Loader
                 RunParallel(waves[i]);
             }
         }
-    }
-
-    private IChunkSource OpenSource()
-    {
-        string collection = _options.Collection ?? _plan.Mapping.Collection;
-        if (MongoSource.IsMongoUri(_options.From))
-        {
-            string? database = _options.Database ?? _plan.Mapping.Database ?? MongoDB.Driver.MongoUrl.Create(_options.From).DatabaseName;
-            if (string.IsNullOrEmpty(database))
-            {
-                throw new LoadException(FailureKind.Usage, "no MongoDB database to read from",
-                    "neither -d/--db, the mapping's \"database\" nor the connection string names one", "pass -d/--db NAME");
-            }
-            MongoDB.Bson.BsonDocument? filter = null;
-            if (_options.Query is not null)
-            {
-                try
-                {
-                    filter = MongoDB.Bson.BsonDocument.Parse(_options.Query);
-                }
-                catch (Exception e) when (e is FormatException or MongoDB.Bson.BsonException or InvalidOperationException)
-                {
-                    throw new LoadException(FailureKind.Usage, $"--query is not an Extended JSON document: {e.Message}", hint: "for example --query '{\"age\": {\"$gte\": 21}}'");
-                }
-            }
-            return MongoSource.Open(_options.From, database, collection, filter, _options.BatchSize, _options.ChunkBytes, _stop.Token);
-        }
-        OpenedSource file = SourceOpener.Open(_options.From, _options.Database ?? _plan.Mapping.Database, collection, _options.OpenStdin);
-        return new StreamChunker(file.Stream, file.DisplayName, _options.ChunkBytes);
     }
 
     private void RunParallel(IReadOnlyList<string> statements)
