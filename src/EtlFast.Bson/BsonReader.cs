@@ -114,14 +114,24 @@ public ref partial struct BsonReader
         }
         var type = (BsonType)typeByte;
         int nameStart = pos + 1;
-        int nameLength = root.Slice(nameStart, _end - nameStart).IndexOf((byte)0);
-        if (nameLength < 0)
+        // Field names are short and nearly always ASCII: one scalar pass finds the terminator and
+        // proves the name valid, cheaper than a vectorised search plus a UTF-8 validation call.
+        int nameLength = -1;
+        int limit = Math.Min(_end, nameStart + 32);
+        int bits = 0;
+        for (int i = nameStart; i < limit; i++)
         {
-            Fail(pos, BsonErrorKind.UnterminatedName, "field name has no 0x00 terminator inside its document");
+            int b = root[i];
+            if (b == 0)
+            {
+                nameLength = i - nameStart;
+                break;
+            }
+            bits |= b;
         }
-        if (!Utf8.IsValid(root.Slice(nameStart, nameLength)))
+        if (nameLength < 0 || bits >= 0x80)
         {
-            Fail(nameStart, BsonErrorKind.InvalidUtf8, "field name is not valid UTF-8");
+            nameLength = LongOrNonAsciiName(pos);
         }
         int valueStart = nameStart + nameLength + 1;
         int available = _end - valueStart;
@@ -185,7 +195,8 @@ public ref partial struct BsonReader
         {
             Fail(start + 4 + length - 1, BsonErrorKind.InvalidStringLength, "string does not end with 0x00");
         }
-        if (!Utf8.IsValid(_root.Slice(start + 4, length - 1)))
+        ReadOnlySpan<byte> text = _root.Slice(start + 4, length - 1);
+        if (!IsShortAscii(text) && !Utf8.IsValid(text))
         {
             Fail(start + 4, BsonErrorKind.InvalidUtf8, "string is not valid UTF-8");
         }
@@ -300,6 +311,38 @@ public ref partial struct BsonReader
             BsonThrow.At(_root, _baseOffset, scopeStart + scope - 1, BsonErrorKind.MissingTerminator, "scope document does not end with 0x00");
         }
         return total;
+    }
+
+    // Most strings in real documents are short ASCII words, for which a scalar pass beats a call
+    // into the vectorised validator; longer or non-ASCII text goes to Utf8.IsValid.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsShortAscii(ReadOnlySpan<byte> text)
+    {
+        if (text.Length > 16)
+        {
+            return false;
+        }
+        int bits = 0;
+        foreach (byte b in text)
+        {
+            bits |= b;
+        }
+        return bits < 0x80;
+    }
+
+    private readonly int LongOrNonAsciiName(int pos)
+    {
+        int nameStart = pos + 1;
+        int nameLength = _root.Slice(nameStart, _end - nameStart).IndexOf((byte)0);
+        if (nameLength < 0)
+        {
+            Fail(pos, BsonErrorKind.UnterminatedName, "field name has no 0x00 terminator inside its document");
+        }
+        if (!Utf8.IsValid(_root.Slice(nameStart, nameLength)))
+        {
+            Fail(nameStart, BsonErrorKind.InvalidUtf8, "field name is not valid UTF-8");
+        }
+        return nameLength;
     }
 
     // Cold paths: message formatting stays out of Read so the hot loop stays small.
