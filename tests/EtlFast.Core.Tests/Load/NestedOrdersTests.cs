@@ -51,11 +51,22 @@ public sealed class NestedOrdersTests : IDisposable
         string file = _dir.Write("customers.bson", BsonFile.Encode(docs));
         string schema = _schemas.New("orders_" + constraints);
 
-        CliResult r = Etlfast.Load(file, NestedOrdersData.Mapping, schema, "--constraints", constraints, "-j", jobs.ToString());
+        string rejects = _dir.File("rejects");
+
+        CliResult r = Etlfast.Load(file, NestedOrdersData.Mapping, schema, "--constraints", constraints, "-j", jobs.ToString(), "--reject-dir", rejects);
 
         Assert.True(r.Exit == 1, $"rejected documents: exit 1\n{r}");
         Assert.Contains($"loaded {Customers:N0} documents", r.Err);
         Assert.Contains($"{RejectAt.Length} documents rejected", r.Err);
+        // The rejected documents, whole, in the reject file (loadable again once fixed), one log line each.
+        List<BsonDocument> rejected = BsonFile.Decode(File.ReadAllBytes(Path.Combine(rejects, "customers.rejects.bson")));
+        Assert.Equal(RejectAt.Select(i => docs[i]).OrderBy(d => d["num"].AsInt32), rejected.OrderBy(d => d["num"].AsInt32));
+        string[] log = File.ReadAllLines(Path.Combine(rejects, "customers.rejects.log"));
+        Assert.Equal(RejectAt.Length, log.Length);
+        foreach (int i in RejectAt)
+        {
+            Assert.Single(log, line => line.Contains($"{{\"$oid\":\"{docs[i]["_id"].AsObjectId}\"}}", StringComparison.Ordinal));
+        }
         List<ExpectedTable> expected = NestedOrdersOracle.Compute(docs);
         using NpgsqlConnection conn = TestPg.Open();
         AssertTables(conn, schema, expected);

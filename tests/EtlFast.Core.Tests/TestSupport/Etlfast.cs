@@ -40,13 +40,36 @@ internal static class Etlfast
         return new CliResult(exit, stdout.ToString(), stderr.ToString(), args);
     }
 
-    /// <summary><c>etlfast load --from FROM -m MAPPING --to $ETLFAST_TEST_PG --schema SCHEMA extra...</c>.</summary>
+    /// <summary>
+    /// <c>etlfast load --from FROM -m MAPPING --to $ETLFAST_TEST_PG --schema SCHEMA extra...</c>. Reject
+    /// files go to a fresh temporary folder unless <paramref name="extra"/> names one, so that parallel
+    /// tests never write them into the working directory or into each other's.
+    /// </summary>
     public static CliResult Load(string from, string mapping, string schema, params string[] extra)
-        => Run(["load", "--from", from, "-m", mapping, "--to", TestPg.ConnectionString, "--schema", schema, .. extra]);
+        => Run(["load", "--from", from, "-m", mapping, "--to", TestPg.ConnectionString, "--schema", schema, .. WithRejectDir(extra)]);
 
     /// <summary>Like <see cref="Load(string, string, string, string[])"/>, reading the BSON from standard input.</summary>
     public static CliResult LoadStdin(Func<Stream> stdin, string mapping, string schema, params string[] extra)
-        => Run(["load", "--from", "-", "-m", mapping, "--to", TestPg.ConnectionString, "--schema", schema, .. extra], stdin);
+        => Run(["load", "--from", "-", "-m", mapping, "--to", TestPg.ConnectionString, "--schema", schema, .. WithRejectDir(extra)], stdin);
+
+    private static readonly Lazy<string> RejectRoot = new(() =>
+    {
+        string dir = Directory.CreateTempSubdirectory("etlfast-rejects-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        };
+        return dir;
+    });
+
+    private static string[] WithRejectDir(string[] extra)
+        => extra.Contains("--reject-dir") ? extra : [.. extra, "--reject-dir", Path.Combine(RejectRoot.Value, Guid.NewGuid().ToString("N"))];
 
     /// <summary>Asserts a successful run (exit 0), showing the whole output when it is not.</summary>
     public static CliResult Ok(this CliResult r)

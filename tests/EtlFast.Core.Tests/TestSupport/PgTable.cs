@@ -79,7 +79,7 @@ internal static class PgTable
     public static List<string> Tables(NpgsqlConnection conn, string schema)
     {
         using var cmd = new NpgsqlCommand(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r' ORDER BY 1", conn);
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'", conn);
         cmd.Parameters.Add(new NpgsqlParameter { Value = schema });
         var names = new List<string>();
         using NpgsqlDataReader r = cmd.ExecuteReader();
@@ -87,6 +87,7 @@ internal static class PgTable
         {
             names.Add(r.GetString(0));
         }
+        names.Sort(StringComparer.Ordinal);
         return names;
     }
 }
