@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: `etlfast load` against the ingest ceiling (plain COPY of pre-rendered CSV
+# through two psql streams into bare tables, keys added afterwards), measured in the same run on
+# the same throwaway PostgreSQL, runs alternating a,b,c,a,b,c,... so drift hits every kind alike.
+#   scripts/bench.sh [USERS]            (default 100000; writes bench/results/<date>-<USERS>.{md,json})
+# Kinds:
+#   a  baseline: psql \copy FROM csv, 2 streams, then 15 PKs and 14 FKs over 2 streams
+#   b  etlfast load --mode clean (default jobs, constraints after)
+#   c  etlfast load --sink null (read, walk, encode; nothing sent to PostgreSQL)
+# Environment:
+#   BENCH_REPS=3            repetitions of each kind
+#   BENCH_SKIP_PUBLISH=1    reuse artifacts/aot/etlfast if it exists (else publish it)
+#   BENCH_SRC=head|tree     publish from a clean snapshot of HEAD (default) or of the working tree
+#   BENCH_JOBS=N            pass -j N to etlfast (default: its own default, the core count)
+#   BENCH_ALLOC=0           skip the allocation probe (a JIT run of the engine that prints AllocatedBytes)
+#   BENCH_OUT=DIR           where results go (default bench/results)
+#   PG_FSYNC=on             a durable server (the scratch default is fsync=off)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+users=${1:-100000}
+reps=${BENCH_REPS:-3}
+out=${BENCH_OUT:-bench/results}
+jobs_flag=()
+[ -n "${BENCH_JOBS:-}" ] && jobs_flag=(-j "$BENCH_JOBS")
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+source scripts/lib/bench/common.sh
+
+[[ $users =~ ^[0-9]+$ ]] && [ "$users" -gt 0 ] || bench_fail "USERS must be a positive integer, not \"$users\""
+[[ $reps =~ ^[0-9]+$ ]] && [ "$reps" -ge 1 ] || bench_fail "BENCH_REPS must be a positive integer"
+[ -x /usr/bin/time ] || { echo "installing GNU time" >&2; apt-get update -qq >&2; apt-get install -y -qq time >&2; }
+
+scratch=$(mktemp -d /tmp/etlfast-bench.XXXXXX)
+log=$scratch/log
+mkdir -p "$log" "$scratch/csv" "$scratch/sql"
+bench_cleanup() { pg_stop; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$scratch"; }
+trap 'rm -rf "$scratch"' EXIT
+
+# 1. The binary, built once, and a private copy of it: a test run elsewhere may republish
+#    artifacts/aot while we measure.
+bench_publish artifacts/aot
+bin=$scratch/etlfast
+cp artifacts/aot/etlfast "$bin"
+etlfast_source=$(bench_binary_source artifacts/aot)
+echo "etlfast: $etlfast_source" >&2
+
+source scripts/lib/pg.sh
+pg_ensure_installed
+pg_start
+trap bench_cleanup EXIT
+psql_q() { psql -X -At -v ON_ERROR_STOP=1 -c "$1"; }
+# Autovacuum would analyze each fresh table during the next run, on a 2-core machine: off, and said so.
+psql_q "ALTER SYSTEM SET autovacuum = off" >/dev/null
+psql_q "SELECT pg_reload_conf()" >/dev/null
+
+# 2. The workload, generated once.
+bson=$scratch/users.bson
+echo "== generating $users users (seed 42)" >&2
+"$bin" gen users --count "$users" --seed 42 -o "$bson" -q
+bson_bytes=$(stat -c %s "$bson")
+
+# 3. The baseline's input, prepared outside the timing: one etlfast load into bench_a, its bare-table
+#    DDL (pg_dump pre-data: no keys), its keys as ALTER statements, and every table as CSV.
+echo "== preparing the baseline (load, export to CSV)" >&2
+"$bin" load --from "$bson" --mapping examples/seed-users.json --mode clean --schema bench_a -q
+pg_dump --schema-only --section=pre-data -n bench_a >"$scratch/sql/ddl.sql"
+bench_row_counts bench_a >"$scratch/rows-expected.tsv"
+mapfile -t tables < <(cut -f1 "$scratch/rows-expected.tsv")
+[ "${#tables[@]}" = 15 ] || bench_fail "expected 15 tables in bench_a, found ${#tables[@]}"
+for t in "${tables[@]}"; do
+  psql -X -q -v ON_ERROR_STOP=1 -c "\\copy bench_a.$t TO '$scratch/csv/$t.csv' (FORMAT csv)"
+done
+# Keys as etlfast made them: "kind<TAB>table<TAB>referenced table<TAB>statement".
+psql_q "SELECT c.contype, c.conrelid::regclass, coalesce(c.confrelid::regclass::text, ''),
+               format('ALTER TABLE %s ADD CONSTRAINT %I %s;', c.conrelid::regclass, c.conname, pg_get_constraintdef(c.oid))
+        FROM pg_constraint c WHERE c.connamespace = 'bench_a'::regnamespace AND c.contype IN ('p', 'f')
+        ORDER BY c.contype DESC, c.conrelid::regclass::text" | tr '|' '\t' >"$scratch/sql/keys.tsv"
+npk=$(grep -c '^p' "$scratch/sql/keys.tsv" || true); nfk=$(grep -c '^f' "$scratch/sql/keys.tsv" || true)
+[ "$npk" = 15 ] && [ "$nfk" = 14 ] || bench_fail "expected 15 primary keys and 14 foreign keys in bench_a, found $npk and $nfk"
+python3 scripts/lib/bench/split_streams.py "$scratch/csv" "$scratch/sql/keys.tsv" "$scratch/sql"
+bench_write_baseline "$scratch/sql" "$scratch/csv" >"$scratch/baseline.sh"
+psql_q "SET client_min_messages = warning; DROP SCHEMA bench_a CASCADE" >/dev/null
+psql_q "CHECKPOINT" >/dev/null
+expected_rows=$(awk -F'\t' '{s += $2} END {print s}' "$scratch/rows-expected.tsv")
+echo "   $expected_rows rows in 15 tables; csv $(du -sh "$scratch/csv" | cut -f1)" >&2
+sed 's/^/   /' "$scratch/sql/streams.txt" >&2
+
+# 4. The runs, alternating. Each run starts with its schema absent, after a CHECKPOINT.
+printf 'seq\tkind\trep\twall\tuser\tsys\tmaxrss_kb\tserver_cpu\tother_cpu\tload1\n' >"$scratch/runs.tsv"
+seq=0
+for rep in $(seq 1 "$reps"); do
+  for kind in a b c; do
+    seq=$((seq + 1))
+    name=$kind$rep
+    case $kind in
+      a) cmd=(bash "$scratch/baseline.sh") ;;
+      b) cmd=("$bin" load --from "$bson" --mapping examples/seed-users.json --mode clean --schema bench_b "${jobs_flag[@]}") ;;
+      c) cmd=("$bin" load --from "$bson" --mapping examples/seed-users.json --mode clean --schema bench_c --sink null "${jobs_flag[@]}") ;;
+    esac
+    load1=$(cut -d' ' -f1 /proc/loadavg)
+    s0=$(bench_server_ticks)
+    t0=$(bench_busy_ticks)
+    if ! /usr/bin/time -f "%e %U %S %M" -o "$log/$name.time" "${cmd[@]}" >"$log/$name.out" 2>"$log/$name.err"; then
+      cat "$log/$name.err" >&2
+      bench_fail "run $name failed: ${cmd[*]}"
+    fi
+    t1=$(bench_busy_ticks)
+    s1=$(bench_server_ticks)
+    read -r wall user sys maxrss <"$log/$name.time"
+    srv=$(bench_ticks_to_s $((s1 - s0)))
+    other=$(python3 -c "print(f'{max(0.0, ($t1 - $t0) / $(getconf CLK_TCK) - $user - $sys - $srv):.2f}')")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$seq" "$kind" "$rep" "$wall" "$user" "$sys" "$maxrss" "$srv" "$other" "$load1" >>"$scratch/runs.tsv"
+    case $kind in
+      a) bench_row_counts bench_a >"$log/$name.rows"
+         bench_same_rows "$scratch/rows-expected.tsv" "$log/$name.rows" "baseline run $name" ;;
+      b) bench_row_counts bench_b >"$log/$name.rows"
+         bench_same_rows "$scratch/rows-expected.tsv" "$log/$name.rows" "etlfast run $name" ;;
+      c) python3 scripts/lib/bench/summary.py rows "$log/$name.err" >"$log/$name.rows"
+         bench_same_rows "$scratch/rows-expected.tsv" "$log/$name.rows" "etlfast --sink null run $name (its summary)" ;;
+    esac
+    printf '   %-3s wall %6.2f s  client cpu %6.2f s  rss %5d MB  server cpu %6.2f s  other %5.2f s\n' \
+      "$name" "$wall" "$(python3 -c "print($user + $sys)")" $((maxrss / 1024)) "$srv" "$other" >&2
+    psql_q "SET client_min_messages = warning; DROP SCHEMA IF EXISTS bench_a, bench_b, bench_c CASCADE" >/dev/null
+    psql_q "CHECKPOINT" >/dev/null
+  done
+done
+# (a) and (b) agree per table by transitivity: each equals the prepared load's counts.
+
+# 5. Allocation figures: the CLI's summary prints GC counts but not LoadSummary.AllocatedBytes,
+#    so a JIT build of the engine prints them (one run per sink, outside the alternation).
+alloc_json=$scratch/alloc.jsonl
+: >"$alloc_json"
+if [ "${BENCH_ALLOC:-1}" != 0 ]; then
+  echo "== allocation probe (JIT build of the engine)" >&2
+  probe=$(bench_build_probe) || bench_fail "could not build the allocation probe"
+  for sink in null postgres; do
+    dotnet "$probe" "$bson" examples/seed-users.json bench_alloc "$sink" ${BENCH_JOBS:-} >>"$alloc_json" \
+      || bench_fail "allocation probe ($sink) failed"
+    psql_q "SET client_min_messages = warning; DROP SCHEMA IF EXISTS bench_alloc CASCADE" >/dev/null
+  done
+  cat "$alloc_json" >&2
+fi
+
+# 6. The report.
+bench_write_meta >"$scratch/meta.tsv"
+mkdir -p "$out"
+stamp=$(date -u +%Y-%m-%d)
+python3 scripts/lib/bench/report.py "$scratch" "$out/$stamp-$users"
+echo "results: $out/$stamp-$users.md and $out/$stamp-$users.json" >&2

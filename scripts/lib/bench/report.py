@@ -1,0 +1,175 @@
+"""Writes the bench's results: PREFIX.md (printed too) and PREFIX.json, from the scratch directory
+scripts/bench.sh filled (meta.tsv, runs.tsv, rows-expected.tsv, log/<run>.err, alloc.jsonl).
+
+  report.py SCRATCH PREFIX
+"""
+import json
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import summary as etl_summary  # noqa: E402
+
+KINDS = {
+    "a": "baseline: psql \\copy csv, 2 streams, then keys",
+    "b": "etlfast load (PostgreSQL)",
+    "c": "etlfast load --sink null",
+}
+
+
+def read_tsv(path):
+    with open(path) as f:
+        return [line.rstrip("\n").split("\t") for line in f if line.strip()]
+
+
+def med(values):
+    return statistics.median(values) if values else None
+
+
+def main(scratch, prefix):
+    meta = dict(read_tsv(os.path.join(scratch, "meta.tsv")))
+    expected = {t: int(n) for t, n in read_tsv(os.path.join(scratch, "rows-expected.tsv"))}
+    rows = sum(expected.values())
+    bson = int(meta["bson_bytes"])
+    header, *lines = read_tsv(os.path.join(scratch, "runs.tsv"))
+    runs = []
+    for line in lines:
+        r = dict(zip(header, line))
+        run = {"seq": int(r["seq"]), "kind": r["kind"], "rep": int(r["rep"]), "wall_s": float(r["wall"]),
+               "client_user_s": float(r["user"]), "client_sys_s": float(r["sys"]),
+               "client_peak_rss_mib": int(r["maxrss_kb"]) / 1024, "server_cpu_s": float(r["server_cpu"]),
+               "other_cpu_s": float(r["other_cpu"]), "load1_before": float(r["load1"]), "rows": rows}
+        run["client_cpu_s"] = run["client_user_s"] + run["client_sys_s"]
+        run["rows_per_s"] = rows / run["wall_s"]
+        run["bson_mib_per_s"] = bson / 1048576 / run["wall_s"]
+        run["client_cpu_s_per_mrows"] = run["client_cpu_s"] / (rows / 1e6)
+        if r["kind"] in "bc":
+            run["etlfast"] = etl_summary.parse(os.path.join(scratch, "log", f"{r['kind']}{r['rep']}.err"))
+        runs.append(run)
+
+    summary = {}
+    for kind in KINDS:
+        rk = [r for r in runs if r["kind"] == kind]
+        s = {"runs": len(rk)}
+        for key in ("wall_s", "rows_per_s", "bson_mib_per_s", "client_cpu_s", "client_cpu_s_per_mrows",
+                    "client_peak_rss_mib", "server_cpu_s", "other_cpu_s"):
+            s[key] = med([r[key] for r in rk])
+        s["wall_s_min"] = min(r["wall_s"] for r in rk)
+        s["wall_s_max"] = max(r["wall_s"] for r in rk)
+        s["total_cpu_s_per_mrows"] = (s["client_cpu_s"] + s["server_cpu_s"]) / (rows / 1e6)
+        if kind in "bc":
+            e = [r["etlfast"] for r in rk]
+            for key in ("data_s", "keys_s", "cpu_s", "peak_mib", "gen0", "gen1", "gen2", "chunks"):
+                s["etlfast_" + key] = med([x[key] for x in e])
+        summary[kind] = s
+    ratios = {"b_over_a_wall": summary["b"]["wall_s"] / summary["a"]["wall_s"],
+              "c_over_a_wall": summary["c"]["wall_s"] / summary["a"]["wall_s"],
+              "b_over_a_client_cpu": summary["b"]["client_cpu_s"] / summary["a"]["client_cpu_s"]}
+
+    alloc = []
+    path = os.path.join(scratch, "alloc.jsonl")
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if line.strip():
+                    a = json.loads(line)
+                    a["allocated_bytes_per_row"] = a["allocated_bytes"] / max(a["rows"], 1)
+                    a["allocated_bytes_per_document"] = a["allocated_bytes"] / max(a["documents"], 1)
+                    alloc.append(a)
+
+    machine = {k: meta[k] for k in ("nproc", "cpu_model", "mem_total", "kernel", "postgresql", "dotnet_sdk",
+                                    "dotnet_runtime", "etlfast_version", "etlfast_source", "binary_mb")}
+    settings = {"users": int(meta["users"]), "seed": 42, "bson_bytes": bson, "rows": rows,
+                "repetitions": int(meta["reps"]), "jobs": meta["jobs"], "chunk": meta["chunk"],
+                "postgresql": {k[3:]: v for k, v in meta.items() if k.startswith("pg.")},
+                "baseline_streams": [s for s in meta["streams"].split(";") if s]}
+    result = {"date": meta["date"], "machine": machine, "settings": settings, "rows_per_table": expected,
+              "kinds": KINDS, "runs": runs, "summary": summary, "ratios": ratios, "alloc_probe": alloc,
+              "loadavg_end": meta["loadavg_end"]}
+    with open(prefix + ".json", "w") as f:
+        json.dump(result, f, indent=1)
+        f.write("\n")
+    md = render(result)
+    with open(prefix + ".md", "w") as f:
+        f.write(md)
+    print(md)
+
+
+def render(r):
+    m, st, su = r["machine"], r["settings"], r["summary"]
+    pg = st["postgresql"]
+    out = []
+    w = out.append
+    w(f"# etlfast load vs psql \\copy baseline: {st['users']:,} users ({r['date']})\n")
+    w("Produced by `scripts/bench.sh`; every figure below comes from one run of it, runs alternating "
+      f"a,b,c,a,b,c,... ({st['repetitions']} of each) on the same throwaway PostgreSQL.\n")
+    w("## Machine\n")
+    w(f"- {m['nproc']} cores, {m['cpu_model']}, {m['mem_total']} RAM, kernel {m['kernel']}")
+    w(f"- PostgreSQL {m['postgresql']} (scratch server started by the script), .NET SDK {m['dotnet_sdk']} (runtime {m['dotnet_runtime']})")
+    w(f"- {m['etlfast_version']}, NativeAOT binary ({m['binary_mb']} MB) built from {m['etlfast_source']}\n")
+    w("## Settings\n")
+    w(f"- workload: `etlfast gen users --count {st['users']} --seed 42`: {st['bson_bytes'] / 1e6:,.1f} MB of BSON "
+      f"({st['bson_bytes'] / 1048576:,.1f} MiB), {st['rows']:,} rows in 15 tables; BSON and CSV files warm in the page cache")
+    w(f"- etlfast: `--mode clean`, constraints after the data, jobs {st['jobs']}, chunk {st['chunk']}")
+    w(f"- PostgreSQL: fsync={pg['fsync']}, synchronous_commit={pg['synchronous_commit']}, full_page_writes={pg['full_page_writes']}, "
+      f"wal_level={pg['wal_level']}, shared_buffers={pg['shared_buffers']}, max_wal_size={pg['max_wal_size']}, "
+      f"maintenance_work_mem={pg['maintenance_work_mem']}, max_parallel_maintenance_workers={pg['max_parallel_maintenance_workers']}, "
+      f"work_mem={pg['work_mem']}, autovacuum={pg['autovacuum']}. **fsync is off** (scratch default; PG_FSYNC=on for a durable run); "
+      "autovacuum is off so that one run's fresh tables are not analyzed during the next.")
+    w("- baseline (a): drop + `CREATE TABLE` (bare, from pg_dump --section=pre-data of an etlfast load), `psql \\copy ... FROM csv` "
+      "over two parallel psql streams balanced by CSV size, then 15 primary keys over two streams, then 14 foreign keys over two "
+      "streams (grouped by referenced table). CSV export and DDL are prepared outside the timing. Streams: "
+      + "; ".join(f"`{s}`" for s in st["baseline_streams"]))
+    w("- each run starts with its schema absent, after a `CHECKPOINT`; row counts are checked per table after every run "
+      "((a) and (b) against the database, (c) against its summary), all equal to the prepared load's")
+    w("- client CPU = user+sys of the client processes (etlfast; for (a) every psql) from GNU time; peak RSS = the largest client "
+      "process; server CPU = PostgreSQL processes (utime+stime from /proc); other CPU = the rest of the machine during the run "
+      "(other people's work on a shared machine: a noise indicator; the machine has nproc x wall CPU seconds in all)\n")
+    w("## Summary (medians)\n")
+    w("| run | wall s (min-max) | rows/s | BSON MiB/s | client CPU s | client CPU s / M rows | peak RSS MiB | server CPU s | client+server CPU s / M rows |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for k, title in r["kinds"].items():
+        s = su[k]
+        w(f"| ({k}) {title} | {s['wall_s']:.2f} ({s['wall_s_min']:.2f}-{s['wall_s_max']:.2f}) | {s['rows_per_s']:,.0f} | "
+          f"{s['bson_mib_per_s']:.1f} | {s['client_cpu_s']:.2f} | {s['client_cpu_s_per_mrows']:.2f} | {s['client_peak_rss_mib']:.0f} | "
+          f"{s['server_cpu_s']:.2f} | {s['total_cpu_s_per_mrows']:.2f} |")
+    ra = r["ratios"]
+    w("")
+    w(f"Time ratios from the medians of this run: **(b)/(a) = {ra['b_over_a_wall']:.2f}**, **(c)/(a) = {ra['c_over_a_wall']:.2f}** "
+      f"(client CPU (b)/(a) = {ra['b_over_a_client_cpu']:.2f}).\n")
+    w("etlfast's own summary (medians): " + "; ".join(
+        f"({k}) data {su[k]['etlfast_data_s']:.2f} s, keys {su[k]['etlfast_keys_s']:.2f} s, CPU {su[k]['etlfast_cpu_s']:.2f} s, "
+        f"peak {su[k]['etlfast_peak_mib']:.0f} MB, GC {su[k]['etlfast_gen0']:.0f}/{su[k]['etlfast_gen1']:.0f}/{su[k]['etlfast_gen2']:.0f}, "
+        f"{su[k]['etlfast_chunks']:.0f} chunks" for k in "bc") + ".\n")
+    if r["alloc_probe"]:
+        w("## Allocation\n")
+        w("The CLI summary prints GC counts but not `LoadSummary.AllocatedBytes`; these come from one extra run of the same engine "
+          "through `scripts/lib/bench/AllocProbe` (JIT, Release, workstation non-concurrent GC like the binary), outside the alternation.\n")
+        w("| sink | allocated MB | bytes / row | bytes / document | GC gen0/1/2 | wall s (JIT) |")
+        w("|---|---|---|---|---|---|")
+        for a in r["alloc_probe"]:
+            w(f"| {a['sink']} | {a['allocated_bytes'] / 1e6:,.1f} | {a['allocated_bytes_per_row']:.2f} | "
+              f"{a['allocated_bytes_per_document']:.1f} | {a['gen0']}/{a['gen1']}/{a['gen2']} | {a['seconds']:.2f} |")
+        w("")
+    w("## Runs\n")
+    w("| # | run | wall s | rows/s | client CPU s (user+sys) | peak RSS MiB | server CPU s | other CPU s | load1 before | etlfast: data s / keys s / GC |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    for x in r["runs"]:
+        e = x.get("etlfast")
+        extra = f"{e['data_s']:.2f} / {e['keys_s']:.2f} / {e['gen0']}/{e['gen1']}/{e['gen2']}" if e else ""
+        w(f"| {x['seq']} | {x['kind']}{x['rep']} | {x['wall_s']:.2f} | {x['rows_per_s']:,.0f} | {x['client_cpu_s']:.2f} "
+          f"({x['client_user_s']:.2f}+{x['client_sys_s']:.2f}) | {x['client_peak_rss_mib']:.0f} | {x['server_cpu_s']:.2f} | "
+          f"{x['other_cpu_s']:.2f} | {x['load1_before']:.2f} | {extra} |")
+    w("")
+    w("## Rows per table\n")
+    w("| table | rows |")
+    w("|---|---|")
+    for t, n in sorted(r["rows_per_table"].items(), key=lambda i: -i[1]):
+        w(f"| {t} | {n:,} |")
+    w(f"| total | {st['rows']:,} |")
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
