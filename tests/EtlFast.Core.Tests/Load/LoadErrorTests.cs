@@ -180,6 +180,29 @@ public sealed class LoadErrorTests : IDisposable
         Assert.Equal(0L, PgTable.Count(conn, schema, "probe"));
     }
 
+    /// <summary>
+    /// numeric(p,s) with a decimal of more fraction digits than s: PostgreSQL's binary input rounds
+    /// it to the scale without a word, so a loader that promises exact conversions must refuse it
+    /// (or store it exactly), not let 12.345 become 12.35.
+    /// </summary>
+    [Theory]
+    [InlineData("12.345")]
+    [InlineData("0.001")]
+    public void A_decimal_finer_than_the_column_scale_is_not_rounded_silently(string value)
+    {
+        var docs = new List<BsonDocument> { new() { { "_id", 1 }, { "amount", new BsonDecimal128(Decimal128.Parse(value)) } } };
+        string mapping = _dir.Write("scaled.json", ProbeMapping.Replace("\"type\": \"numeric\"", "\"type\": \"numeric(12,2)\"", StringComparison.Ordinal));
+        string schema = _schemas.New("err_scale");
+
+        CliResult r = Etlfast.Load(_dir.Write("scaled.bson", BsonFile.Encode(docs)), mapping, schema);
+
+        using NpgsqlConnection conn = TestPg.Open();
+        string? stored = (string?)TestPg.Scalar(conn, $"SELECT string_agg(amount::text, ',') FROM {TestPg.Qualify(schema, "probe")}");
+        Assert.True(r.Exit == 4 && stored is null,
+            $"decimal {value} into numeric(12,2) was stored as {stored ?? "nothing"} (exit {r.Exit}); expected an error naming the document and column\n{r}");
+        r.Fails(4, "document _id 1", "column \"amount\" of table \"probe\"");
+    }
+
     [Fact]
     public void A_truncated_file_names_the_offset_of_the_cut_document_and_keeps_the_whole_ones()
     {

@@ -136,6 +136,18 @@ public sealed class ModeTests : IDisposable
         SeedData.AssertLoaded(conn, schema, data.Tables);
     }
 
+    /// <summary>A duplicate key must be shown to the user: which table and which key value.</summary>
+    [Fact]
+    public void A_duplicate_key_error_shows_the_key()
+    {
+        string schema = _schemas.New("append_key");
+        string file = _dir.Write("few.bson", BsonFile.Slice(First.Bytes, 0, 5));
+        Etlfast.Load(file, SeedData.Mapping, schema, "-q").Ok();
+        CliResult r = Etlfast.Load(file, SeedData.Mapping, schema, "--mode", "append", "-j", "1").Fails(4, "table \"users\"", "duplicate key");
+        Assert.False(r.Err.Contains("redacted", StringComparison.Ordinal), $"the error detail must not be withheld from the user\n{r}");
+        Assert.Matches(@"Key \(id\)=\([1-5]\) already exists", r.Err);
+    }
+
     /// <summary>
     /// New users (more than one 1 MiB chunk of them) followed by users already loaded: the chunks of new
     /// users before the failing chunk stay committed, the failing chunk leaves no row in any table.
