@@ -10,7 +10,11 @@ namespace EtlFast.Bson;
 /// Forward-only, allocation-free reader of the elements of one BSON document (or array) held in a span.
 /// <see cref="Read"/> checks every element's framing against the bounds of its document before it
 /// exposes it, so a malformed document ends in a <see cref="BsonException"/>, never in an out-of-range read.
-/// Field names and strings are checked to be UTF-8 when they are read.
+/// Field names and strings are checked to be UTF-8 when they are read. An embedded document's (or
+/// code-with-scope scope's) length and terminator are checked when its element is read, its elements
+/// only when a nested reader walks them: <see cref="BsonValidator"/> checks a whole document up front.
+/// Error offsets are absolute (the base offset plus the index in the document) and error paths dotted
+/// (<c>messages.2.body</c>, <c>fn.$scope.x</c>).
 /// </summary>
 public ref partial struct BsonReader
 {
