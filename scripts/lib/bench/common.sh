@@ -102,14 +102,19 @@ bench_write_baseline() {
   cat <<EOF
 #!/usr/bin/env bash
 # Baseline: psql \\copy of pre-rendered CSV into bare tables over two streams, then the keys.
+# Prints "phase NAME START END" (epoch seconds) per step for the report's breakdown.
 set -euo pipefail
 p() { psql -X -q -v ON_ERROR_STOP=1 "\$@"; }
-p -c "DROP SCHEMA IF EXISTS bench_a CASCADE" -f '$sql/ddl.sql' >/dev/null
+t0=\$EPOCHREALTIME
+p -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS bench_a CASCADE" -f '$sql/ddl.sql' >/dev/null
+echo "phase ddl \$t0 \$EPOCHREALTIME"
 for wave in copy pk fk; do
+  t0=\$EPOCHREALTIME
   p -f "$sql/\${wave}1.sql" & s1=\$!
   p -f "$sql/\${wave}2.sql" & s2=\$!
   wait \$s1
   wait \$s2
+  echo "phase \$wave \$t0 \$EPOCHREALTIME"
 done
 EOF
 }

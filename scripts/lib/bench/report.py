@@ -27,6 +27,17 @@ def med(values):
     return statistics.median(values) if values else None
 
 
+def baseline_phases(path):
+    """The "phase NAME START END" lines the baseline script prints -> {name: seconds}."""
+    phases = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 4 and parts[0] == "phase":
+                phases[parts[1]] = float(parts[3]) - float(parts[2])
+    return phases
+
+
 def main(scratch, prefix):
     meta = dict(read_tsv(os.path.join(scratch, "meta.tsv")))
     expected = {t: int(n) for t, n in read_tsv(os.path.join(scratch, "rows-expected.tsv"))}
@@ -44,8 +55,11 @@ def main(scratch, prefix):
         run["rows_per_s"] = rows / run["wall_s"]
         run["bson_mib_per_s"] = bson / 1048576 / run["wall_s"]
         run["client_cpu_s_per_mrows"] = run["client_cpu_s"] / (rows / 1e6)
+        run["others_share"] = run["other_cpu_s"] / (int(meta["nproc"]) * run["wall_s"])
         if r["kind"] in "bc":
             run["etlfast"] = etl_summary.parse(os.path.join(scratch, "log", f"{r['kind']}{r['rep']}.err"))
+        else:
+            run["baseline_phases_s"] = baseline_phases(os.path.join(scratch, "log", f"a{r['rep']}.out"))
         runs.append(run)
 
     summary = {}
@@ -53,7 +67,7 @@ def main(scratch, prefix):
         rk = [r for r in runs if r["kind"] == kind]
         s = {"runs": len(rk)}
         for key in ("wall_s", "rows_per_s", "bson_mib_per_s", "client_cpu_s", "client_cpu_s_per_mrows",
-                    "client_peak_rss_mib", "server_cpu_s", "other_cpu_s"):
+                    "client_peak_rss_mib", "server_cpu_s", "other_cpu_s", "others_share"):
             s[key] = med([r[key] for r in rk])
         s["wall_s_min"] = min(r["wall_s"] for r in rk)
         s["wall_s_max"] = max(r["wall_s"] for r in rk)
@@ -62,6 +76,9 @@ def main(scratch, prefix):
             e = [r["etlfast"] for r in rk]
             for key in ("data_s", "keys_s", "cpu_s", "peak_mib", "gen0", "gen1", "gen2", "chunks"):
                 s["etlfast_" + key] = med([x[key] for x in e])
+        if kind == "a":
+            for phase in ("ddl", "copy", "pk", "fk"):
+                s["phase_" + phase + "_s"] = med([r["baseline_phases_s"].get(phase, 0.0) for r in rk])
         summary[kind] = s
     ratios = {"b_over_a_wall": summary["b"]["wall_s"] / summary["a"]["wall_s"],
               "c_over_a_wall": summary["c"]["wall_s"] / summary["a"]["wall_s"],
@@ -127,17 +144,20 @@ def render(r):
       "process; server CPU = PostgreSQL processes (utime+stime from /proc); other CPU = the rest of the machine during the run "
       "(other people's work on a shared machine: a noise indicator; the machine has nproc x wall CPU seconds in all)\n")
     w("## Summary (medians)\n")
-    w("| run | wall s (min-max) | rows/s | BSON MiB/s | client CPU s | client CPU s / M rows | peak RSS MiB | server CPU s | client+server CPU s / M rows |")
-    w("|---|---|---|---|---|---|---|---|---|")
+    w("| run | wall s (min-max) | rows/s | BSON MiB/s | client CPU s | client CPU s / M rows | peak RSS MiB | server CPU s | client+server CPU s / M rows | others' share of the CPUs |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
     for k, title in r["kinds"].items():
         s = su[k]
         w(f"| ({k}) {title} | {s['wall_s']:.2f} ({s['wall_s_min']:.2f}-{s['wall_s_max']:.2f}) | {s['rows_per_s']:,.0f} | "
           f"{s['bson_mib_per_s']:.1f} | {s['client_cpu_s']:.2f} | {s['client_cpu_s_per_mrows']:.2f} | {s['client_peak_rss_mib']:.0f} | "
-          f"{s['server_cpu_s']:.2f} | {s['total_cpu_s_per_mrows']:.2f} |")
+          f"{s['server_cpu_s']:.2f} | {s['total_cpu_s_per_mrows']:.2f} | {s['others_share']:.0%} |")
     ra = r["ratios"]
     w("")
     w(f"Time ratios from the medians of this run: **(b)/(a) = {ra['b_over_a_wall']:.2f}**, **(c)/(a) = {ra['c_over_a_wall']:.2f}** "
       f"(client CPU (b)/(a) = {ra['b_over_a_client_cpu']:.2f}).\n")
+    a = su["a"]
+    w(f"Baseline steps (medians): drop + create {a['phase_ddl_s']:.2f} s, COPY {a['phase_copy_s']:.2f} s, "
+      f"primary keys {a['phase_pk_s']:.2f} s, foreign keys {a['phase_fk_s']:.2f} s.\n")
     w("etlfast's own summary (medians): " + "; ".join(
         f"({k}) data {su[k]['etlfast_data_s']:.2f} s, keys {su[k]['etlfast_keys_s']:.2f} s, CPU {su[k]['etlfast_cpu_s']:.2f} s, "
         f"peak {su[k]['etlfast_peak_mib']:.0f} MB, GC {su[k]['etlfast_gen0']:.0f}/{su[k]['etlfast_gen1']:.0f}/{su[k]['etlfast_gen2']:.0f}, "
@@ -153,11 +173,15 @@ def render(r):
               f"{a['allocated_bytes_per_document']:.1f} | {a['gen0']}/{a['gen1']}/{a['gen2']} | {a['seconds']:.2f} |")
         w("")
     w("## Runs\n")
-    w("| # | run | wall s | rows/s | client CPU s (user+sys) | peak RSS MiB | server CPU s | other CPU s | load1 before | etlfast: data s / keys s / GC |")
+    w("| # | run | wall s | rows/s | client CPU s (user+sys) | peak RSS MiB | server CPU s | other CPU s | load1 before | steps: data or COPY s / keys s (GC) |")
     w("|---|---|---|---|---|---|---|---|---|---|")
     for x in r["runs"]:
         e = x.get("etlfast")
-        extra = f"{e['data_s']:.2f} / {e['keys_s']:.2f} / {e['gen0']}/{e['gen1']}/{e['gen2']}" if e else ""
+        if e:
+            extra = f"{e['data_s']:.2f} / {e['keys_s']:.2f} (GC {e['gen0']}/{e['gen1']}/{e['gen2']})"
+        else:
+            p = x["baseline_phases_s"]
+            extra = f"{p.get('copy', 0):.2f} / {p.get('pk', 0) + p.get('fk', 0):.2f} (+ {p.get('ddl', 0):.2f} ddl)"
         w(f"| {x['seq']} | {x['kind']}{x['rep']} | {x['wall_s']:.2f} | {x['rows_per_s']:,.0f} | {x['client_cpu_s']:.2f} "
           f"({x['client_user_s']:.2f}+{x['client_sys_s']:.2f}) | {x['client_peak_rss_mib']:.0f} | {x['server_cpu_s']:.2f} | "
           f"{x['other_cpu_s']:.2f} | {x['load1_before']:.2f} | {extra} |")
