@@ -22,7 +22,7 @@ internal static class DefaultValue
         catch (Exception ex) when (ex is FormatException or OverflowException or InvalidOperationException)
         {
             throw new MappingException(fileName, column.Line,
-                $"the default of column \"{column.Name}\" does not fit its type {Sql.TypeName(column.Type, column.TypeModifier)}: {ex.Message}");
+                $"the default of column \"{column.Name}\" does not fit its type {PgTypeNames.SqlType(column)}: {ex.Message}");
         }
         return buffer.WrittenSpan.ToArray();
     }

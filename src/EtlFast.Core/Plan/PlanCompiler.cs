@@ -149,7 +149,7 @@ public static class PlanCompiler
         {
             Name = column.Name,
             Type = column.Type,
-            SqlType = Sql.TypeName(column.Type, column.TypeModifier),
+            SqlType = PgTypeNames.SqlType(column),
             Nullable = nullable,
             IsArithmetic = column.Source.Single is null,
             Terms = terms,
