@@ -145,9 +145,14 @@ internal static class NestedOrdersData
             case 0: order["note"] = BsonNull.Value; break;
             case 1: order["note"] = "leave at the door; ring \"twice\"\n\u00e9"; break;
         }
-        if (rng.Next(2) == 0)
+        switch (rng.Next(3))
         {
-            order["shipping"] = new BsonDocument { { "carrier", "DHL" }, { "express", rng.Next(2) == 0 }, { "kg", rng.NextDouble() * 20 } };
+            case 0:
+                order["shipping"] = BsonNull.Value;
+                break;
+            case 1:
+                order["shipping"] = new BsonDocument { { "carrier", rng.Next(2) == 0 ? "DHL" : "La Poste" }, { "express", rng.Next(2) == 0 }, { "kg", rng.NextDouble() * 20 } };
+                break;
         }
         var lines = new BsonArray();
         for (int l = 0, n = rng.Next(0, 5); l < n; l++)

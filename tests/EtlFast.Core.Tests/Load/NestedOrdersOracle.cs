@@ -13,7 +13,7 @@ internal static class NestedOrdersOracle
     public static readonly string[] Keys = [.. new[]
     {
         "PK customers(customer_no)", "PK loyalty(customer_no)", "PK customer_tags(customer_no, position)",
-        "PK orders(customer_no, seq)", "PK order_lines(customer_no, line_no)",
+        "PK orders(customer_no, seq)", "PK order_shipping(customer_no, seq)", "PK order_lines(customer_no, line_no)",
         "FK loyalty(customer_no) -> customers(customer_no)", "FK customer_tags(customer_no) -> customers(customer_no)",
         "FK orders(customer_no) -> customers(customer_no)", "FK order_lines(customer_no) -> customers(customer_no)",
     }.Order(StringComparer.Ordinal)];
@@ -71,6 +71,9 @@ internal static class NestedOrdersOracle
         var orders = new ExpectedTable("orders", "customer_no", "seq")
             .Column("customer_no", BigInt).Column("seq", Int).Column("order_no", Text).Column("placed_at", Ts).Column("total", Numeric)
             .Column("status", Text).Column("note", Text, nullable: true).Column("shipping", Jsonb, nullable: true);
+        var shippingTable = new ExpectedTable("order_shipping", "customer_no", "seq")
+            .Column("customer_no", BigInt).Column("seq", Int).Column("order_no", Text).Column("carrier", Text)
+            .Column("express", "boolean").Column("kg", "double precision");
         var lines = new ExpectedTable("order_lines", "customer_no", "line_no")
             .Column("customer_no", BigInt).Column("line_no", Int).Column("line_id", BigInt).Column("order_no", Text)
             .Column("position", "smallint").Column("sku", Text).Column("qty", Int).Column("price", Numeric)
@@ -124,7 +127,11 @@ internal static class NestedOrdersOracle
                 orders.Add(num, seq++, orderNo, SeedOracle.Utc(o["placedAt"]), NestedOrdersData.NumericText(o["total"].AsDecimal128),
                     o.TryGetValue("status", out BsonValue status) ? status.AsString : "new",
                     TextOrNull(o, "note"),
-                    o.TryGetValue("shipping", out BsonValue shipping) ? Json.FromBson(shipping) : null);
+                    o.TryGetValue("shipping", out BsonValue shipping) && !shipping.IsBsonNull ? Json.FromBson(shipping) : null);
+                if (shipping is BsonDocument ship)
+                {
+                    shippingTable.Add(num, seq - 1, orderNo, ship["carrier"].AsString, ship["express"].AsBoolean, ship["kg"].AsDouble);
+                }
                 short index = 0;
                 foreach (BsonDocument line in o["lines"].AsBsonArray.Cast<BsonDocument>())
                 {
@@ -135,6 +142,6 @@ internal static class NestedOrdersOracle
                 }
             }
         }
-        return [customers, loyalty, tags, orders, lines];
+        return [customers, loyalty, tags, orders, shippingTable, lines];
     }
 }

@@ -157,7 +157,7 @@ public sealed class NestedOrdersTests : IDisposable
     {
         using NpgsqlConnection conn = TestPg.Open();
         List<string> tables = PgTable.Tables(conn, schema);
-        Assert.Equal(5, tables.Count);
+        Assert.Equal(6, tables.Count);
         foreach (string t in tables)
         {
             Assert.Equal(0L, PgTable.Count(conn, schema, t));

@@ -75,4 +75,52 @@ public sealed class SourceTests : IDisposable
         using NpgsqlConnection conn = TestPg.Open();
         SeedData.AssertLoaded(conn, schema, data.Tables);
     }
+
+    [Fact]
+    public void Db_and_collection_flags_pick_the_file_in_a_dump()
+    {
+        SeedData people = SeedData.Get(30, seed: 31), decoy = SeedData.Get(5, seed: 99);
+        _dir.Write("dump/sample_db/users.bson", decoy.Bytes);
+        _dir.Write("dump/archive/people.bson", people.Bytes);
+        _dir.Write("dump/archive/users.bson", decoy.Bytes);
+        string schema = _schemas.New("src_flags");
+
+        Etlfast.Load(_dir.File("dump"), SeedData.Mapping, schema, "-d", "archive", "-c", "people").Ok();
+
+        using NpgsqlConnection conn = TestPg.Open();
+        SeedData.AssertLoaded(conn, schema, people.Tables);
+    }
+
+    [Fact]
+    public void An_empty_file_loads_nothing_and_creates_the_tables()
+    {
+        string schema = _schemas.New("src_empty");
+        Etlfast.Load(_dir.Write("empty.bson", []), SeedData.Mapping, schema).Ok();
+        using NpgsqlConnection conn = TestPg.Open();
+        SeedData.AssertLoaded(conn, schema, SeedData.TablesOf([]));
+    }
+
+    /// <summary>
+    /// Exit 2 means "bad command line: nothing was read or written" (ExitCodes.Usage): a wrong --from
+    /// must not leave empty tables behind, which would make the corrected re-run fail with "already exist".
+    /// </summary>
+    [Theory]
+    [InlineData("file")]
+    [InlineData("dump")]
+    public void A_missing_source_is_a_usage_error_that_creates_nothing(string kind)
+    {
+        string schema = _schemas.New("src_missing_" + kind);
+        if (kind == "file")
+        {
+            Etlfast.Load(_dir.File("nope.bson"), SeedData.Mapping, schema).Fails(2, "nope.bson", "does not exist");
+        }
+        else
+        {
+            _dir.Write("dump/sample_db/other.bson", SeedData.Get(5, seed: 99).Bytes);
+            Etlfast.Load(_dir.File("dump"), SeedData.Mapping, schema).Fails(2, "users.bson");
+        }
+        using NpgsqlConnection conn = TestPg.Open();
+        Assert.True(PgTable.Tables(conn, schema).Count == 0,
+            $"a load refused for its source left tables behind: {string.Join(", ", PgTable.Tables(conn, schema))}");
+    }
 }
