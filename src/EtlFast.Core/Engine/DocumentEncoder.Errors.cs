@@ -25,6 +25,37 @@ public sealed partial class DocumentEncoder
             "fix the document, or set a policy on the column (\"onMissing\", \"onNull\", \"onTypeMismatch\": \"null\", \"default\" or \"reject\")");
     }
 
+    /// <summary>
+    /// The table and column fed by a field path such as "messages.2.body" (array positions ignored), for
+    /// messages about malformed values; the first table when no column takes that field.
+    /// </summary>
+    private (string Table, string Column) OwnerOf(string path)
+    {
+        string wanted = string.Join('.', path.Split('.').Where(p => p.Length == 0 || !p.All(char.IsAsciiDigit)));
+        foreach (TablePlan table in _plan.Tables)
+        {
+            foreach (ColumnPlan column in table.Columns)
+            {
+                foreach (ValueRef r in column.Terms)
+                {
+                    if (r.Kind != ValueRefKind.Slot)
+                    {
+                        continue;
+                    }
+                    ContextPlan c = _plan.Contexts[r.Context];
+                    string inner = FindNode(c.Fields, r.Slot)?.DottedPath ?? "";
+                    string outer = string.Join('.', c.Path.Select(p => p.Name));
+                    string full = outer.Length == 0 ? inner : outer + "." + inner;
+                    if (full == wanted || wanted.StartsWith(full + ".", StringComparison.Ordinal))
+                    {
+                        return (table.Name, column.Name);
+                    }
+                }
+            }
+        }
+        return (_plan.Tables[0].Name, "");
+    }
+
     /// <summary>e.g. "messages.2.attachments.0.size": the context's array path with the current positions, then the field.</summary>
     private string FieldPath(ContextPlan context, int slot)
     {

@@ -111,8 +111,9 @@ public sealed partial class DocumentEncoder : IDisposable
         catch (BsonException e)
         {
             RollBackDocument();
-            throw new DataException(DescribeId(document), sourceOffset, _sourceName, e.Path, "", "",
-                $"malformed BSON at byte offset {e.Offset}: {e.Message}", "the source file is corrupt at that offset");
+            (string table, string column) = OwnerOf(e.Path);
+            throw new DataException(DescribeId(document), sourceOffset, _sourceName, e.Path, table, column,
+                $"malformed BSON: {e.Message}", "the document is corrupt at that offset");
         }
         catch (DataException)
         {

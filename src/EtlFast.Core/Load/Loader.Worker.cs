@@ -146,30 +146,27 @@ public sealed partial class Loader
         }
 
         /// <summary>Encodes one document; in reject mode a document that cannot be converted is rejected instead of stopping the load.</summary>
-        private bool EncodeOne(Chunk chunk, int offset, int length)
+        /// <param name="record">False when the document was seen before (the slow path re-encodes a chunk) and already recorded.</param>
+        private bool EncodeOne(Chunk chunk, int offset, int length, bool record = true)
         {
             ReadOnlyMemory<byte> doc = chunk.Buffer.AsMemory(offset, length);
             long at = chunk.SourceOffset + offset;
-            if (!RejectMode)
-            {
-                if (!_encoder.Encode(doc, at))
-                {
-                    Reject(doc.Span, at, _encoder.LastReject!);
-                    return false;
-                }
-                return true;
-            }
+            string reason;
             try
             {
                 if (_encoder.Encode(doc, at))
                 {
                     return true;
                 }
-                Reject(doc.Span, at, _encoder.LastReject!);
+                reason = _encoder.LastReject!;
             }
-            catch (DataException e)
+            catch (DataException e) when (RejectMode)
             {
-                Reject(doc.Span, at, e.Message);
+                reason = e.Message;
+            }
+            if (record)
+            {
+                Reject(doc.Span, at, reason);
             }
             return false;
         }
@@ -257,7 +254,7 @@ public sealed partial class Loader
                 int length = BinaryPrimitives.ReadInt32LittleEndian(chunk.Buffer.AsSpan(offset));
                 documents++;
                 _encoder.BeginChunk(sourceName);
-                bool encoded = EncodeOne(chunk, offset, length);
+                bool encoded = EncodeOne(chunk, offset, length, record: false);
                 _encoder.EndChunk();
                 if (!encoded)
                 {
@@ -283,7 +280,8 @@ public sealed partial class Loader
                 {
                     tx.Rollback("doc");
                     rejected++;
-                    Reject(chunk.Buffer.AsSpan(offset, length), chunk.SourceOffset + offset, $"{pg.MessageText}{(pg.Detail is null ? "" : " (" + pg.Detail + ")")}");
+                    Reject(chunk.Buffer.AsSpan(offset, length), chunk.SourceOffset + offset,
+                        $"table \"{pg.TableName}\"{(pg.ColumnName is null ? "" : $", column \"{pg.ColumnName}\"")}: {pg.MessageText}{(pg.Detail is null ? "" : " (" + pg.Detail + ")")}");
                 }
                 offset += length;
             }

@@ -201,7 +201,7 @@ public sealed partial class Loader
     private void BuildConstraints()
     {
         IReadOnlyList<IReadOnlyList<string>> waves = SchemaBuilder.ConstraintWaves(_plan, includeKeys: true);
-        string[] names = ["primary keys", "foreign keys", "indexes"];
+        string[] names = ["primary keys", "unique indexes", "foreign keys", "indexes"];
         for (int i = 0; i < waves.Count; i++)
         {
             if (waves[i].Count > 0)

@@ -72,6 +72,8 @@ public sealed class PgTarget
         }
         b.ApplicationName ??= "etlfast";
         b.Enlist = false;
+        // Constraint errors then say which key ("Key (id)=(4) already exists"): the user's data, never credentials.
+        b.IncludeErrorDetail = true;
         // Loads run long statements (COPY of a chunk, index builds): no command timeout.
         b.CommandTimeout = 0;
         return new PgTarget(b);

@@ -20,28 +20,12 @@ public static class SchemaBuilder
                 sb.Append(" NOT NULL");
             }
         }
-        if (withConstraints)
+        if (withConstraints && PrimaryKeyClause(table) is { } pk)
         {
-            foreach (string constraint in ConstraintClauses(plan, table))
-            {
-                sb.Append(",\n  ").Append(constraint);
-            }
+            sb.Append(",\n  ").Append(pk);
         }
         sb.Append("\n)");
         return sb.ToString();
-    }
-
-    /// <summary>PRIMARY KEY and FOREIGN KEY clauses of a table, as they appear in CREATE/ALTER TABLE.</summary>
-    private static IEnumerable<string> ConstraintClauses(LoadPlan plan, TablePlan table)
-    {
-        if (PrimaryKeyClause(table) is { } pk)
-        {
-            yield return pk;
-        }
-        foreach (string fk in ForeignKeyClauses(plan, table))
-        {
-            yield return fk;
-        }
     }
 
     private static string? PrimaryKeyClause(TablePlan table) => table.Mapping.PrimaryKey.Count == 0
@@ -52,10 +36,15 @@ public static class SchemaBuilder
         table.Mapping.Columns.Where(c => c.References is not null).Select(c =>
             $"FOREIGN KEY ({Sql.Quote(c.Name)}) REFERENCES {Sql.Qualify(plan.Schema, c.References!.Table)} ({Sql.Quote(c.References.Column)})");
 
-    /// <summary>Statements run after the data, in three waves: keys, then foreign keys, then indexes.</summary>
+    /// <summary>
+    /// Statements that build keys and indexes, in waves that each depend on the ones before: primary
+    /// keys, unique indexes (foreign keys may target them), foreign keys, other indexes. Statements of
+    /// one wave are independent and may run in parallel.
+    /// </summary>
     public static IReadOnlyList<IReadOnlyList<string>> ConstraintWaves(LoadPlan plan, bool includeKeys)
     {
         var keys = new List<string>();
+        var unique = new List<string>();
         var foreign = new List<string>();
         var indexes = new List<string>();
         foreach (TablePlan t in plan.Tables)
@@ -64,16 +53,14 @@ public static class SchemaBuilder
             {
                 keys.Add($"ALTER TABLE {t.QualifiedName} ADD {pk}");
             }
-            if (includeKeys)
-            {
-                foreign.AddRange(ForeignKeyClauses(plan, t).Select(fk => $"ALTER TABLE {t.QualifiedName} ADD {fk}"));
-            }
+            foreign.AddRange(ForeignKeyClauses(plan, t).Select(fk => $"ALTER TABLE {t.QualifiedName} ADD {fk}"));
             foreach (var index in t.Mapping.Indexes)
             {
-                indexes.Add($"CREATE {(index.Unique ? "UNIQUE " : "")}INDEX ON {t.QualifiedName} ({string.Join(", ", index.Columns.Select(Sql.Quote))})");
+                (index.Unique ? unique : indexes).Add(
+                    $"CREATE {(index.Unique ? "UNIQUE " : "")}INDEX ON {t.QualifiedName} ({string.Join(", ", index.Columns.Select(Sql.Quote))})");
             }
         }
-        return [keys, foreign, indexes];
+        return [keys, unique, foreign, indexes];
     }
 
     /// <summary>Prepares the tables as the mode says, in one transaction.</summary>
@@ -119,9 +106,12 @@ public static class SchemaBuilder
             }
             if (timing == ConstraintTiming.Before)
             {
-                foreach (string s in ConstraintWaves(plan, includeKeys: false)[2])
+                foreach (IReadOnlyList<string> wave in ConstraintWaves(plan, includeKeys: false))
                 {
-                    Execute(conn, s);
+                    foreach (string statement in wave)
+                    {
+                        Execute(conn, statement);
+                    }
                 }
             }
         }

@@ -67,7 +67,7 @@ public sealed class StreamChunker : IChunkSource
                 if (available > 0 && documents == 0)
                 {
                     long at = _offset + framed;
-                    throw new BsonException(BsonErrorKind.TruncatedValue, at, "",
+                    throw new BsonException(BsonErrorKind.TruncatedDocument, at, "",
                         $"the source ends {available} bytes into a document that starts at byte offset {at}: it is truncated or not BSON");
                 }
                 break;

@@ -1,0 +1,196 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using MongoDB.Bson;
+using MongoDB.Bson.IO;
+using MongoDB.Bson.Serialization;
+using MongoDB.Bson.Serialization.Serializers;
+using MongoDB.Driver;
+using RawReader = EtlFast.Bson.BsonReader;
+
+namespace EtlFast.Core.Sources;
+
+/// <summary>
+/// Reads ranges on one thread: a find with the range's filter, sorted on <c>_id</c> through the
+/// <c>_id</c> index, each raw document copied into the chunk being packed. The <c>_id</c> of the last
+/// document copied is kept (as bytes, no allocation per document), so when a getMore or the connection
+/// fails the range is reopened after it (<c>$gt</c>) and nothing is read twice or skipped. A range's
+/// chunks have indexes <c>range number * 2^24 + sequence</c>: the same data and chunk size give the
+/// same chunks whatever the number of readers or faults.
+/// </summary>
+internal sealed class MongoRangeReader(MongoSource source, IMongoCollection<RawBsonDocument> collection, MongoRetry retry) : IDisposable
+{
+    public const int SequenceBits = 24;
+
+    private static readonly BsonDocument IdIndex = new("_id", 1);
+    private static readonly BsonDocumentSortDefinition<RawBsonDocument> ById = new(new BsonDocument("_id", 1));
+
+    private byte[]? _buffer;
+    private int _length;
+    private int _documents;
+    private long _sequence;
+    private byte[] _lastId = new byte[64];
+    private int _lastIdLength; // 0: nothing copied yet in this range; -1: the last document had no _id
+
+    /// <summary>Reads one range whole and hands its chunks to the source's queue.</summary>
+    public void Read(MongoRange range, CancellationToken cancel)
+    {
+        _sequence = 0;
+        _lastIdLength = 0;
+        var options = new FindOptions<RawBsonDocument, RawBsonDocument> { Sort = ById, Hint = IdIndex, BatchSize = source.BatchSize };
+        for (int failures = 0; ;)
+        {
+            BsonDocument? filter = range.Filter(source.UserFilter, LastId());
+            if (filter is null)
+            {
+                break;
+            }
+            bool open = false;
+            IAsyncCursor<RawBsonDocument>? cursor = null;
+            try
+            {
+                cursor = collection.FindSync(new BsonDocumentFilterDefinition<RawBsonDocument>(filter), options, cancel);
+                open = true;
+                while (cursor.MoveNext(cancel))
+                {
+                    foreach (RawBsonDocument doc in cursor.Current)
+                    {
+                        using (doc)
+                        {
+                            Add(range, doc.Slice, cancel);
+                        }
+                    }
+                    failures = 0; // a batch got through: the fault budget is per stretch of failures
+                }
+                break;
+            }
+            catch (Exception e) when (!cancel.IsCancellationRequested && MongoErrors.IsTransient(e, open))
+            {
+                failures++;
+                if (failures > MongoRetry.MaxRetries || _lastIdLength < 0)
+                {
+                    throw retry.Fail(e, $"reading _id range {range}", failures);
+                }
+                source.Note($"reading _id range {range}: {MongoErrors.Brief(e, null)}; reopening after the last _id read ({failures}/{MongoRetry.MaxRetries})");
+                retry.Wait(failures, cancel);
+            }
+            catch (Exception e) when (!cancel.IsCancellationRequested && MongoRetry.IsDriverFault(e))
+            {
+                throw retry.Fail(e, $"reading _id range {range}", failures + 1);
+            }
+            finally
+            {
+                Close(cursor);
+            }
+        }
+        Emit(range, cancel);
+    }
+
+    private static void Close(IAsyncCursor<RawBsonDocument>? cursor)
+    {
+        try
+        {
+            cursor?.Dispose(); // may try killCursors on a connection that is gone
+        }
+        catch (Exception e) when (MongoRetry.IsDriverFault(e))
+        {
+        }
+    }
+
+    private void Add(MongoRange range, IByteBuffer slice, CancellationToken cancel)
+    {
+        int length = slice.Length;
+        if (_buffer is not null && _length + length > _buffer.Length && _documents > 0)
+        {
+            Emit(range, cancel);
+        }
+        int chunkBytes = source.ChunkBytes;
+        _buffer ??= ArrayPool<byte>.Shared.Rent(Math.Max(chunkBytes + (chunkBytes / 4), length));
+        Span<byte> target = _buffer.AsSpan(_length, length);
+        CopyOut(slice, target);
+        RememberId(target);
+        _length += length;
+        _documents++;
+        if (_length >= chunkBytes)
+        {
+            Emit(range, cancel);
+        }
+    }
+
+    /// <summary>Hands the pending chunk to the queue (blocks while it is full).</summary>
+    private void Emit(MongoRange range, CancellationToken cancel)
+    {
+        if (_buffer is null || _documents == 0)
+        {
+            return;
+        }
+        if (_sequence >= 1L << SequenceBits)
+        {
+            throw new SourceException($"_id range {range} of {source.DisplayName} holds more than {1L << SequenceBits:N0} chunks",
+                "use a larger --chunk-size");
+        }
+        long index = ((long)range.Number << SequenceBits) | _sequence++;
+        byte[] buffer = _buffer;
+        int length = _length;
+        int documents = _documents;
+        _buffer = null;
+        _length = 0;
+        _documents = 0;
+        source.Enqueue(buffer, length, index, documents, cancel);
+    }
+
+    private static void CopyOut(IByteBuffer slice, Span<byte> target)
+    {
+        int position = 0;
+        while (position < target.Length)
+        {
+            ArraySegment<byte> segment = slice.AccessBackingBytes(position);
+            int n = Math.Min(segment.Count, target.Length - position);
+            segment.AsSpan(0, n).CopyTo(target[position..]);
+            position += n;
+        }
+    }
+
+    /// <summary>Keeps the <c>_id</c> element's bytes (nearly always the first element: one step of the reader).</summary>
+    private void RememberId(ReadOnlySpan<byte> document)
+    {
+        var reader = RawReader.Create(document);
+        if (!reader.ReadTo("_id"u8))
+        {
+            _lastIdLength = -1;
+            return;
+        }
+        int start = reader.ElementStart;
+        int length = reader.ValueStart + reader.ValueLength - start;
+        if (length > _lastId.Length)
+        {
+            _lastId = new byte[Math.Max(length, _lastId.Length * 2)];
+        }
+        document.Slice(start, length).CopyTo(_lastId);
+        _lastIdLength = length;
+    }
+
+    /// <summary>The last <c>_id</c> copied, as a value for the reopening filter (cold path: after a fault only).</summary>
+    private BsonValue? LastId()
+    {
+        if (_lastIdLength <= 0)
+        {
+            return null;
+        }
+        byte[] doc = new byte[_lastIdLength + 5];
+        BinaryPrimitives.WriteInt32LittleEndian(doc, doc.Length);
+        _lastId.AsSpan(0, _lastIdLength).CopyTo(doc.AsSpan(4));
+        using var stream = new MemoryStream(doc);
+        using var reader = new BsonBinaryReader(stream);
+        BsonDocument parsed = BsonDocumentSerializer.Instance.Deserialize(BsonDeserializationContext.CreateRoot(reader));
+        return parsed["_id"];
+    }
+
+    public void Dispose()
+    {
+        if (_buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = null;
+        }
+    }
+}
