@@ -103,7 +103,7 @@ public static class BsonFramer
         if (last != 0)
         {
             BsonThrow.AtStream(streamOffset + length - 1, BsonErrorKind.MissingTerminator,
-                $"the {length}-byte document does not end with 0x00");
+                $"the document that starts at byte offset {streamOffset} claims {length} bytes but does not end with 0x00 there: its length prefix or its end is corrupt");
         }
     }
 }

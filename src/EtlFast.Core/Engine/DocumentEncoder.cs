@@ -302,7 +302,7 @@ public sealed partial class DocumentEncoder : IDisposable
         {
             return ApplyPolicy(column.OnNull, table, column, r, buffer, "the value is null");
         }
-        ValueStatus status = ValueEncoder.Write(column.Type, slot, document, _sourceOffset, buffer);
+        ValueStatus status = ValueEncoder.Write(column, slot, document, _sourceOffset, buffer);
         return status switch
         {
             ValueStatus.Ok => true,

@@ -21,6 +21,7 @@ internal enum ValueStatus : byte
     NotANumber,
     TimeOfDay,
     InvalidUuid,
+    Rounded,
 }
 
 /// <summary>
@@ -31,8 +32,9 @@ internal static class ValueEncoder
 {
     private const long MillisPerDay = 86_400_000L;
 
-    public static ValueStatus Write(PgType type, in Slot slot, ReadOnlySpan<byte> doc, long baseOffset, CopyBuffer buffer)
+    public static ValueStatus Write(ColumnPlan column, in Slot slot, ReadOnlySpan<byte> doc, long baseOffset, CopyBuffer buffer)
     {
+        PgType type = column.Type;
         ReadOnlySpan<byte> v = doc.Slice(slot.ValueStart, slot.ValueLength);
         switch (type)
         {
@@ -115,7 +117,7 @@ internal static class ValueEncoder
                         return ValueStatus.TypeMismatch;
                 }
             case PgType.Numeric:
-                return WriteNumeric(slot.Type, v, buffer);
+                return WriteNumeric(slot.Type, v, column.NumericScale, buffer);
             case PgType.Boolean:
                 if (slot.Type != BsonType.Boolean)
                 {
@@ -219,7 +221,7 @@ internal static class ValueEncoder
         }
     }
 
-    private static ValueStatus WriteNumeric(BsonType type, ReadOnlySpan<byte> v, CopyBuffer buffer)
+    private static ValueStatus WriteNumeric(BsonType type, ReadOnlySpan<byte> v, int scale, CopyBuffer buffer)
     {
         switch (type)
         {
@@ -234,6 +236,10 @@ internal static class ValueEncoder
                 {
                     return ValueStatus.NotANumber;
                 }
+                if (scale >= 0 && FractionDigits(d) > scale)
+                {
+                    return ValueStatus.Rounded; // PostgreSQL would round it to the column's scale
+                }
                 PgNumeric.Write(buffer, d);
                 return ValueStatus.Ok;
             case BsonType.Decimal128:
@@ -242,11 +248,47 @@ internal static class ValueEncoder
                 {
                     return ValueStatus.NotANumber;
                 }
+                if (scale >= 0 && exponent < -scale && !DropsOnlyZeros(coefficient, -scale - exponent))
+                {
+                    return ValueStatus.Rounded; // PostgreSQL would round it to the column's scale
+                }
                 PgNumeric.Write(buffer, negative, coefficient, exponent);
                 return ValueStatus.Ok;
             default:
                 return ValueStatus.TypeMismatch;
         }
+    }
+
+    /// <summary>True when the last <paramref name="digits"/> decimal digits of the coefficient are all zero.</summary>
+    private static bool DropsOnlyZeros(UInt128 coefficient, int digits)
+    {
+        for (int i = 0; i < digits && coefficient != 0; i++)
+        {
+            if (coefficient % 10 != 0)
+            {
+                return false;
+            }
+            coefficient /= 10;
+        }
+        return true;
+    }
+
+    /// <summary>Digits after the decimal point in the double's shortest round-trip form.</summary>
+    private static int FractionDigits(double d)
+    {
+        Span<char> text = stackalloc char[32];
+        d.TryFormat(text, out int n, "R", System.Globalization.CultureInfo.InvariantCulture);
+        text = text[..n];
+        int e = text.IndexOfAny('E', 'e');
+        int exponent = 0;
+        if (e >= 0)
+        {
+            exponent = int.Parse(text[(e + 1)..], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture);
+            text = text[..e];
+        }
+        int dot = text.IndexOf('.');
+        int fraction = dot < 0 ? 0 : text.Length - dot - 1;
+        return Math.Max(0, fraction - exponent);
     }
 
     private static ValueStatus WriteText(BsonType type, ReadOnlySpan<byte> v, CopyBuffer buffer)
@@ -341,6 +383,7 @@ internal static class ValueEncoder
         ValueStatus.NotANumber => $"NaN and Infinity cannot be stored in {column.SqlType}",
         ValueStatus.TimeOfDay => "the date has a time of day, which a date column would drop; use timestamptz",
         ValueStatus.InvalidUuid => "the value is not a 16-byte UUID",
+        ValueStatus.Rounded => $"the value has more decimal places than {column.SqlType} keeps, so PostgreSQL would round it",
         _ => $"a {BsonTypeNames.Of(slot.Type)} value cannot be stored in a {column.SqlType} column",
     };
 }

@@ -55,8 +55,10 @@ public sealed partial class Loader
         var workers = new List<Worker>();
         try
         {
+            // The source is opened first: a wrong --from must not leave tables behind.
+            using IChunkSource source = SourceFactory.Open(_plan, _options, _stop.Token);
             (LoadMode mode, ConstraintTiming timing) = Prepare();
-            RunWorkers(workers, summary);
+            RunWorkers(source, workers, summary);
             ThrowIfFailed();
             summary.LoadSeconds = clock.Elapsed.TotalSeconds;
 
@@ -154,9 +156,8 @@ public sealed partial class Loader
         return (_options.Mode, _options.Constraints);
     }
 
-    private void RunWorkers(List<Worker> workers, LoadSummary summary)
+    private void RunWorkers(IChunkSource source, List<Worker> workers, LoadSummary summary)
     {
-        using IChunkSource source = SourceFactory.Open(_plan, _options, _stop.Token);
         _observer.Phase($"loading {source.DisplayName}");
         var chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(Math.Max(1, _options.Jobs))
         {

@@ -28,6 +28,9 @@ public sealed class ColumnPlan
     public required string SqlType { get; init; }
     public required bool Nullable { get; init; }
 
+    /// <summary>For numeric(p,s): the scale s (0 for numeric(p)); -1 when the column keeps any scale.</summary>
+    public int NumericScale { get; init; } = -1;
+
     /// <summary>True when the value is integer arithmetic over <see cref="Terms"/> rather than one reference.</summary>
     public required bool IsArithmetic { get; init; }
 

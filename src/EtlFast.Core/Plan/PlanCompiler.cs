@@ -151,6 +151,7 @@ public static class PlanCompiler
             Type = column.Type,
             SqlType = PgTypeNames.SqlType(column),
             Nullable = nullable,
+            NumericScale = column.Type == PgType.Numeric ? ScaleOf(column.TypeModifier) : -1,
             IsArithmetic = column.Source.Single is null,
             Terms = terms,
             OnMissing = onMissing,
@@ -159,6 +160,17 @@ public static class PlanCompiler
             DefaultField = column.DefaultJson is null ? null : DefaultValue.Encode(mapping.FileName, column),
             From = column.From,
         };
+    }
+
+    /// <summary>"(12,2)" -> 2, "(12)" -> 0, "" -> -1.</summary>
+    private static int ScaleOf(string modifier)
+    {
+        if (modifier.Length == 0)
+        {
+            return -1;
+        }
+        int comma = modifier.IndexOf(',', StringComparison.Ordinal);
+        return comma < 0 ? 0 : int.Parse(modifier.AsSpan(comma + 1, modifier.Length - comma - 2).Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static ValueRef Resolve(
