@@ -143,6 +143,11 @@ def render(r):
     w("- client CPU = user+sys of the client processes (etlfast; for (a) every psql) from GNU time; peak RSS = the largest client "
       "process; server CPU = PostgreSQL processes (utime+stime from /proc); other CPU = the rest of the machine during the run "
       "(other people's work on a shared machine: a noise indicator; the machine has nproc x wall CPU seconds in all)\n")
+    busy = max(su[k]["others_share"] for k in su)
+    if busy > 0.2:
+        w(f"> **The machine was shared during this run**: other processes used up to {busy:.0%} of the CPUs (median per kind, "
+          "column \"others' share\"). Absolute speeds are therefore well below what this machine does when quiet; "
+          "the ratios, taken from alternating runs that met the same noise, are the figures to quote.\n")
     w("## Summary (medians)\n")
     w("| run | wall s (min-max) | rows/s | BSON MiB/s | client CPU s | client CPU s / M rows | peak RSS MiB | server CPU s | client+server CPU s / M rows | others' share of the CPUs |")
     w("|---|---|---|---|---|---|---|---|---|---|")
@@ -165,7 +170,9 @@ def render(r):
     if r["alloc_probe"]:
         w("## Allocation\n")
         w("The CLI summary prints GC counts but not `LoadSummary.AllocatedBytes`; these come from one extra run of the same engine "
-          "through `scripts/lib/bench/AllocProbe` (JIT, Release, workstation non-concurrent GC like the binary), outside the alternation.\n")
+          "through `scripts/lib/bench/AllocProbe` (JIT, Release, workstation non-concurrent GC like the binary), outside the alternation. "
+          "The total includes the fixed cost of the pools and buffers (chunk buffers, COPY buffers) that fill up at start; the "
+          "per-row cost is the difference between two sizes: compare this file with another size's.\n")
         w("| sink | allocated MB | bytes / row | bytes / document | GC gen0/1/2 | wall s (JIT) |")
         w("|---|---|---|---|---|---|")
         for a in r["alloc_probe"]:
