@@ -16,6 +16,7 @@ internal static partial class MongoErrors
         MongoAuthenticationException => false,
         MongoCursorNotFoundException => true, // code 43: a MongoQueryException, not a MongoCommandException
         MongoConnectionException => true,
+        MongoConnectionPoolPausedException or MongoWaitQueueFullException => true, // the pool is being reset after a dropped connection
         MongoNotPrimaryException or MongoNodeIsRecoveringException => true,
         MongoExecutionTimeoutException => false,
         MongoCommandException or MongoQueryException => cursorOpen,

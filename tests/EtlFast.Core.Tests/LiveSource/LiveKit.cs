@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using EtlFast.Core.Sources;
+using EtlFast.Core.Tests.TestSupport;
+using MongoDB.Bson;
+using Npgsql;
+
+namespace EtlFast.Core.Tests.LiveSource;
+
+using WireServer = EtlFast.WireServer.WireServer;
+
+/// <summary>Shared pieces of the live-source tests: servers holding data, draining a source, comparing schemas, reading figures.</summary>
+internal static partial class LiveKit
+{
+    /// <summary>The wire server's URI with a short server selection timeout, so a failure is quick.</summary>
+    public static string Uri(WireServer server, string extra = "") => server.ConnectionString + "&serverSelectionTimeoutMS=5000" + extra;
+
+    /// <summary>A server holding the generated seed users as sample_db.users (what examples/seed-users.json names).</summary>
+    public static WireServer SeedServer(string bsonPath)
+    {
+        var server = new WireServer();
+        server.LoadBsonFile("sample_db", "users", bsonPath);
+        return server;
+    }
+
+    /// <summary>Every chunk a source hands out: its index and its documents decoded by MongoDB.Bson.</summary>
+    public static SortedDictionary<long, List<BsonDocument>> Drain(IChunkSource source)
+    {
+        var chunks = new SortedDictionary<long, List<BsonDocument>>();
+        while (source.Next(CancellationToken.None) is { } chunk)
+        {
+            try
+            {
+                List<BsonDocument> docs = BsonFile.Decode(chunk.Buffer.AsSpan(0, chunk.Length).ToArray());
+                Assert.Equal(chunk.Documents, docs.Count);
+                Assert.True(chunks.TryAdd(chunk.Index, docs), $"chunk index {chunk.Index} handed out twice");
+            }
+            finally
+            {
+                chunk.Release();
+            }
+        }
+        return chunks;
+    }
+
+    /// <summary>The documents of all chunks in chunk-index order.</summary>
+    public static List<BsonDocument> InIndexOrder(SortedDictionary<long, List<BsonDocument>> chunks) => [.. chunks.Values.SelectMany(d => d)];
+
+    /// <summary>Chunk index → the "i" of each of its documents: what must not change between runs of the same data.</summary>
+    public static string Layout(SortedDictionary<long, List<BsonDocument>> chunks)
+        => string.Join("\n", chunks.Select(c => $"{c.Key}: {string.Join(",", c.Value.Select(d => d["i"].ToString()))}"));
+
+    /// <summary>
+    /// Two schemas loaded from the same data hold the same tables, columns and, in each table, the same
+    /// multiset of rows: counts equal and EXCEPT ALL empty both ways, so a row doubled, missing or changed shows.
+    /// </summary>
+    public static void SameTables(NpgsqlConnection conn, string expectedSchema, string actualSchema)
+    {
+        List<string> tables = PgTable.Tables(conn, expectedSchema);
+        Assert.True(tables.Count > 0, $"the reference schema {expectedSchema} has no tables");
+        Assert.Equal(tables, PgTable.Tables(conn, actualSchema));
+        var problems = new List<string>();
+        foreach (string t in tables)
+        {
+            string want = string.Join(", ", PgTable.Columns(conn, expectedSchema, t));
+            string got = string.Join(", ", PgTable.Columns(conn, actualSchema, t));
+            if (want != got)
+            {
+                problems.Add($"{t}: columns differ\n    expected {want}\n    actual   {got}");
+                continue;
+            }
+            string e = TestPg.Qualify(expectedSchema, t), a = TestPg.Qualify(actualSchema, t);
+            long expectedRows = PgTable.Count(conn, expectedSchema, t);
+            long actualRows = PgTable.Count(conn, actualSchema, t);
+            long missing = (long)TestPg.Scalar(conn, $"SELECT count(*) FROM (SELECT * FROM {e} EXCEPT ALL SELECT * FROM {a}) x")!;
+            long extra = (long)TestPg.Scalar(conn, $"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {e}) x")!;
+            if (expectedRows == 0)
+            {
+                problems.Add($"{t}: the reference table is empty, so the comparison proves nothing");
+            }
+            if (missing != 0 || extra != 0 || expectedRows != actualRows)
+            {
+                problems.Add($"{t}: expected {expectedRows} rows, found {actualRows}: {missing} missing, {extra} extra (or doubled)");
+            }
+        }
+        Assert.True(problems.Count == 0, $"schema {actualSchema} differs from {expectedSchema}:\n  " + string.Join("\n  ", problems));
+        Assert.Equal(PgConstraints.Keys(conn, expectedSchema), PgConstraints.Keys(conn, actualSchema));
+    }
+
+    /// <summary>Documents per second of the data phase ("data X s" in the summary), or NaN when not printed.</summary>
+    public static double DocumentsPerSecond(CliResult r)
+    {
+        Match docs = LoadedLine().Match(r.Err);
+        Match data = DataLine().Match(r.Err);
+        if (!docs.Success || !data.Success)
+        {
+            return double.NaN;
+        }
+        double n = double.Parse(docs.Groups[1].Value.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
+        double s = double.Parse(data.Groups[1].Value.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
+        return n / Math.Max(s, 1e-6);
+    }
+
+    [GeneratedRegex(@"loaded ([\d,]+) documents")]
+    private static partial Regex LoadedLine();
+
+    [GeneratedRegex(@"data ([\d,.]+) s")]
+    private static partial Regex DataLine();
+}
