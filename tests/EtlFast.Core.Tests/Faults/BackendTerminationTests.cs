@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using EtlFast.Core.Generation;
 using EtlFast.Core.Tests.TestSupport;
-using MongoDB.Bson;
 using Npgsql;
 
 namespace EtlFast.Core.Tests.Faults;
@@ -61,26 +59,11 @@ public sealed class BackendTerminationTests : IDisposable
     [Fact]
     public void A_retried_chunk_records_each_reject_once()
     {
-        // Seed users where every 25th has a string age: a type mismatch for the integer column, so a
-        // rejected document in every chunk, and a retry of any chunk meets its rejects a second time.
-        const int users = 1000;
-        List<BsonDocument> docs = BsonFile.Decode(Generate(users, 99));
-        var bad = new HashSet<long>();
-        foreach (BsonDocument d in docs)
-        {
-            if (d["_id"].ToInt64() % 25 == 0)
-            {
-                d["age"] = "forty";
-                bad.Add(d["_id"].ToInt64());
-            }
-        }
-        string source = _scope.Dir.Write("users-with-rejects.bson", BsonFile.Encode(docs));
+        RejectSeed data = RejectSeed.Write(_scope.Dir);
         string rejects = _scope.Dir.File("rejects");
         string schema = _scope.NewSchema("terminate_rej");
         string app = FaultScope.NewAppName("termrej");
-        using (EtlfastProcess p = EtlfastProcess.Start(
-            ["load", "--from", source, "-m", FaultSeed.Mapping, "--to", FaultScope.Target(app), "--schema", schema, .. FaultSeed.LoadFlags,
-             "--on-error", "reject", "--reject-dir", rejects]))
+        using (EtlfastProcess p = EtlfastProcess.Start(data.ProcessArgs(schema, app, rejects)))
         {
             int terminated = TerminateDuringData(p, schema, app, wanted: 2);
             int exit = p.WaitForExit(Bounded);
@@ -88,25 +71,6 @@ public sealed class BackendTerminationTests : IDisposable
             Assert.True(exit == 1, $"expected exit 1 (completed with rejects)\n{p}");
             Assert.Contains("retrying", p.Err);
         }
-
-        List<long> rejected = [.. BsonFile.Decode(File.ReadAllBytes(Path.Combine(rejects, "users.rejects.bson"))).Select(d => d["_id"].ToInt64())];
-        var twice = rejected.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key).Order().ToList();
-        Assert.True(twice.Count == 0, $"{twice.Count} documents are in the reject file more than once after a retry: _id {string.Join(", ", twice)}");
-        Assert.Equal(bad.Order(), rejected.Order());
-        Assert.Equal(bad.Count, File.ReadAllLines(Path.Combine(rejects, "users.rejects.log")).Length);
-
-        using NpgsqlConnection conn = TestPg.Open();
-        CheckpointState state = CheckpointState.Of(conn, schema);
-        Assert.True(state.Finished && state.Documents == users && state.Rejected == bad.Count, $"checkpoints: {state}");
-        SchemaCompare.HoldsOnlyCommittedChunks(conn, schema, state, "users");
-        Assert.Equal(0L, (long)TestPg.Scalar(conn, $"SELECT count(*) FROM {TestPg.Qualify(schema, "users")} WHERE id % 25 = 0")!);
-        Assert.Equal((long)(users - bad.Count), (long)TestPg.Scalar(conn, $"SELECT count(DISTINCT id) FROM {TestPg.Qualify(schema, "users")}")!);
-    }
-
-    internal static byte[] Generate(int users, ulong seed)
-    {
-        using var output = new MemoryStream();
-        new SeedUsersGenerator(seed).WriteUsers(output, users);
-        return output.ToArray();
+        data.AssertOutcome(rejects, schema);
     }
 }

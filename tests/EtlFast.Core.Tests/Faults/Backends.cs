@@ -23,6 +23,14 @@ internal static class Backends
         return (int)(long)cmd.ExecuteScalar()!;
     }
 
+    /// <summary>Backends of <paramref name="appName"/> inside a chunk's COPY (so the chunk was encoded whole, and is not committed).</summary>
+    public static long CountCopying(string appName)
+    {
+        using NpgsqlConnection conn = TestPg.Open();
+        return (long)TestPg.Scalar(conn,
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND state IN ('active', 'idle in transaction') AND query LIKE 'COPY %'", appName)!;
+    }
+
     public static long Count(string appName)
     {
         using NpgsqlConnection conn = TestPg.Open();

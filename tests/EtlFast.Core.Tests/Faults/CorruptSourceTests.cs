@@ -20,7 +20,7 @@ public sealed class CorruptSourceTests : IDisposable
     public void A_truncated_last_document_stops_with_its_offset_after_loading_every_whole_one(string onError)
     {
         const int users = 600; // a little over 3 chunks of 1 MiB
-        byte[] all = BackendTerminationTests.Generate(users, 61);
+        byte[] all = RejectSeed.Generate(users, 61);
         List<long> offsets = BsonFile.Offsets(all);
         long last = offsets[^1];
         byte[] whole = all[..(int)last];

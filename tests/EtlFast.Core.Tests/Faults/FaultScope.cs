@@ -43,7 +43,6 @@ internal sealed class FaultScope : IDisposable
     {
         try
         {
-            TestPg.DropSchema(schema);
             using NpgsqlConnection conn = TestPg.Open();
             if (TestPg.Scalar(conn, "SELECT to_regclass('etlfast.runs')::text") is string)
             {
@@ -51,6 +50,7 @@ internal sealed class FaultScope : IDisposable
                 cmd.Parameters.Add(new NpgsqlParameter { Value = schema });
                 cmd.ExecuteNonQuery();
             }
+            TestPg.Execute(conn, $"DROP SCHEMA IF EXISTS {TestPg.Quote(schema)} CASCADE");
         }
         catch (NpgsqlException)
         {

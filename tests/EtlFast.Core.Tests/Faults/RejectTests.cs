@@ -87,8 +87,12 @@ public sealed class RejectTests : IDisposable
         file.AddGood(3, Pad);
         file.AddGood(4, Pad);
         file.AddBad(ThingsData.Kind("duplicate_primary_key"), 0, Pad); // right after its original, in the same chunk
-        BadKind[] others = [.. ThingsData.Kinds.Where(k => k.DuplicateOf is null)];
         long nextGood = 5;
+        while (file.Offsets.Count < 11)
+        {
+            file.AddGood(nextGood++, Pad); // the rest of chunk 0: no other bad document shares the duplicate's chunk
+        }
+        BadKind[] others = [.. ThingsData.Kinds.Where(k => k.DuplicateOf is null)];
         for (int k = 0; k < others.Length; k++)
         {
             for (int i = 0; i < 5; i++)
@@ -231,7 +235,9 @@ public sealed class RejectTests : IDisposable
     internal static void AssertNames(string text, long id, long offset, BadKind kind)
     {
         string[] wanted = [$"_id {id}", $"byte offset {offset}", $"\"{kind.Field}\"", $"table \"{kind.Table}\"", kind.Reason];
-        string[] absent = [.. wanted.Where(w => !text.Contains(w, StringComparison.Ordinal))];
+        // A key column may be named as PostgreSQL's detail names it: "Key (id)=(4) already exists".
+        string[] absent = [.. wanted.Where(w => !text.Contains(w, StringComparison.Ordinal)
+            && !(kind.DuplicateOf is not null && w == $"\"{kind.Field}\"" && text.Contains($"({kind.Field})", StringComparison.Ordinal)))];
         Assert.True(absent.Length == 0, $"{kind}: the message does not name {string.Join(" | ", absent.Select(a => "«" + a + "»"))}:\n{text}");
     }
 }

@@ -83,8 +83,14 @@ public sealed class ServerRestartTests : IDisposable
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         using Process restart = Process.Start(psi)!;
-        string output = restart.StandardOutput.ReadToEnd() + restart.StandardError.ReadToEnd();
-        Assert.True(restart.WaitForExit(90_000), "pg_ctl restart did not finish in 90 s");
+        Task<string> stdout = restart.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = restart.StandardError.ReadToEndAsync();
+        if (!restart.WaitForExit(90_000))
+        {
+            restart.Kill(entireProcessTree: true);
+            Assert.Fail("pg_ctl restart did not finish in 90 s");
+        }
+        string output = stdout.Result + stderr.Result;
         Assert.True(restart.ExitCode == 0, $"pg_ctl restart failed ({restart.ExitCode}): {output}");
         // The test's own pooled connections died with the old server.
         NpgsqlConnection.ClearAllPools();

@@ -13,6 +13,9 @@ public sealed class SigkillResumeTests : IDisposable
 {
     private static readonly TimeSpan Bounded = TimeSpan.FromSeconds(180);
     private readonly FaultScope _scope = new();
+    private readonly Xunit.Abstractions.ITestOutputHelper _output;
+
+    public SigkillResumeTests(Xunit.Abstractions.ITestOutputHelper output) => _output = output;
 
     public void Dispose() => _scope.Dispose();
 
@@ -25,15 +28,16 @@ public sealed class SigkillResumeTests : IDisposable
     {
         FaultSeed data = FaultSeed.Get();
         var random = new Random(seed);
-        // At least one chunk committed (so the run exists), at least one chunk left to load.
-        long afterChunks = random.Next(1, (int)data.Chunks - 1);
-        int delayMs = random.Next(0, 400);
+        // At least one chunk committed (so the run exists), and enough left that the kill lands in the data phase.
+        long afterChunks = random.Next(1, (int)data.Chunks - 2);
+        int delayMs = random.Next(0, 300);
 
         string schema = _scope.NewSchema("kill");
         KillThenResume(data, schema, p =>
         {
             Assert.True(CheckpointState.WaitForChunks(schema, afterChunks, p, Bounded), $"the load never committed {afterChunks} chunks\n{p}");
             Thread.Sleep(delayMs);
+            _output.WriteLine($"seed {seed}: SIGKILL {delayMs} ms after chunk {afterChunks} of {data.Chunks} committed");
         });
     }
 
@@ -71,6 +75,37 @@ public sealed class SigkillResumeTests : IDisposable
         SchemaCompare.Equal(conn, data.ReferenceSchema, schema);
         CheckpointState after = CheckpointState.Of(conn, schema);
         Assert.True(after.Finished && after.Chunks == data.Chunks && after.Documents == data.Count, $"checkpoints after --mode clean: {after}");
+    }
+
+    [Fact]
+    public void A_reject_mode_load_killed_mid_chunk_and_resumed_records_each_reject_once()
+    {
+        // Every chunk holds rejected documents. The kill comes while a chunk is in its COPY, so its
+        // documents were all encoded (and its rejects met) but it never committed: the resume runs it
+        // again, and the reject file must still hold each rejected document once.
+        RejectSeed data = RejectSeed.Write(_scope.Dir);
+        string rejects = _scope.Dir.File("rejects");
+        string schema = _scope.NewSchema("kill_rej");
+        string app = FaultScope.NewAppName("killrej");
+        using (EtlfastProcess p = EtlfastProcess.Start(data.ProcessArgs(schema, app, rejects)))
+        {
+            Assert.True(CheckpointState.WaitForChunks(schema, 1, p, Bounded), $"no chunk was ever committed\n{p}");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (Backends.CountCopying(app) == 0)
+            {
+                Assert.True(!p.HasExited && clock.Elapsed < Bounded, $"no chunk was ever seen in its COPY\n{p}");
+                Thread.Sleep(2);
+            }
+            p.Signal(PosixSignals.SIGKILL);
+            p.WaitForExit(TimeSpan.FromSeconds(30));
+        }
+        Backends.WaitUntilGone(app, TimeSpan.FromSeconds(30));
+        CheckpointState killed = CheckpointState.Of(schema);
+        Assert.True(killed.Exists && !killed.Finished, $"the killed run must be recorded as unfinished: {killed}");
+
+        CliResult r = Etlfast.Load(data.BsonPath, FaultSeed.Mapping, schema, [.. FaultSeed.LoadFlags, "--on-error", "reject", "--reject-dir", rejects, "--resume"]);
+        Assert.True(r.Exit == 1, $"expected exit 1 (completed with rejects)\n{r}");
+        data.AssertOutcome(rejects, schema);
     }
 
     /// <summary>Runs the load, waits for <paramref name="killPoint"/>, SIGKILLs it; returns the checkpoints left, checked to stand for exactly the rows left.</summary>
