@@ -9,7 +9,9 @@
 #   c  etlfast load --sink null (read, walk, encode; nothing sent to PostgreSQL)
 # Environment:
 #   BENCH_REPS=3            repetitions of each kind
-#   BENCH_SKIP_PUBLISH=1    reuse artifacts/aot/etlfast if it exists (else publish it)
+#   BENCH_AOT_DIR=DIR       where the NativeAOT binary is published (default artifacts/aot-bench, not
+#                           artifacts/aot, which scripts/aot-smoke.sh republishes from any tree)
+#   BENCH_SKIP_PUBLISH=1    reuse the binary this script published there before (else publish it)
 #   BENCH_SRC=head|tree     publish from a clean snapshot of HEAD (default) or of the working tree
 #   BENCH_JOBS=N            pass -j N to etlfast (default: its own default, the core count)
 #   BENCH_ALLOC=0           skip the allocation probe (a JIT run of the engine that prints AllocatedBytes)
@@ -36,12 +38,13 @@ mkdir -p "$log" "$scratch/csv" "$scratch/sql"
 bench_cleanup() { pg_stop; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$scratch"; }
 trap 'rm -rf "$scratch"' EXIT
 
-# 1. The binary, built once, and a private copy of it: a test run elsewhere may republish
-#    artifacts/aot while we measure.
-bench_publish artifacts/aot
+# 1. The binary, built once, and a private copy of it. Its own directory: scripts/aot-smoke.sh (run
+#    by scripts/test.sh) republishes artifacts/aot from whatever tree it runs in, at any time.
+aot=${BENCH_AOT_DIR:-artifacts/aot-bench}
+bench_publish "$aot"
 bin=$scratch/etlfast
-cp artifacts/aot/etlfast "$bin"
-etlfast_source=$(bench_binary_source artifacts/aot)
+cp "$aot/etlfast" "$bin"
+etlfast_source=$(bench_binary_source "$aot")
 echo "etlfast: $etlfast_source" >&2
 
 source scripts/lib/pg.sh

@@ -26,13 +26,17 @@ bench_snapshot() {
   cp -r scripts/lib/bench/AllocProbe "$BENCH_SNAPSHOT/scripts/lib/bench/"
 }
 
-# Publishes the NativeAOT binary into DIR unless BENCH_SKIP_PUBLISH is set and DIR/etlfast exists.
-# DIR/etlfast.source records what it was built from, with the binary's hash to detect a later overwrite.
+# Publishes the NativeAOT binary into DIR unless BENCH_SKIP_PUBLISH is set and DIR/etlfast is the one
+# this script published there (DIR/etlfast.source records its hash and sources): a binary that
+# anything else wrote is never measured, since no one could say what it was built from.
 bench_publish() {
   local dir=$1
   if [ -n "${BENCH_SKIP_PUBLISH:-}" ] && [ -x "$dir/etlfast" ]; then
-    echo "== reusing $dir/etlfast (BENCH_SKIP_PUBLISH)" >&2
-    return 0
+    if [ -f "$dir/etlfast.source" ] && [ "$(cut -f1 "$dir/etlfast.source")" = "$(sha256sum "$dir/etlfast" | cut -d' ' -f1)" ]; then
+      echo "== reusing $dir/etlfast (BENCH_SKIP_PUBLISH): $(cut -f2 "$dir/etlfast.source")" >&2
+      return 0
+    fi
+    echo "== $dir/etlfast was not published by bench.sh (or was overwritten since): publishing again" >&2
   fi
   bench_snapshot
   echo "== publishing the NativeAOT binary from $BENCH_SNAPSHOT_SOURCE (takes minutes)" >&2
@@ -53,7 +57,7 @@ bench_binary_source() {
   if [ -f "$dir/etlfast.source" ] && [ "$(cut -f1 "$dir/etlfast.source")" = "$hash" ]; then
     cut -f2 "$dir/etlfast.source"
   else
-    echo "unknown build (artifacts/aot/etlfast not published by bench.sh; work tree at $(git rev-parse HEAD))"
+    echo "unknown build ($dir/etlfast was not published by bench.sh; work tree at $(git rev-parse HEAD))"
   fi
 }
 
