@@ -99,6 +99,7 @@ public sealed partial class Loader
 
         private void Process(NpgsqlConnection? conn, Chunk chunk)
         {
+            _pendingRejects.Clear();
             if (conn is null && !loader._options.NullSink)
             {
                 _conn = conn = loader.Open();
@@ -128,12 +129,14 @@ public sealed partial class Loader
                 {
                     Commit(conn, chunk, documents, rejected);
                 }
-                catch (LoadException e) when (RejectMode && e.InnerException is PostgresException { SqlState: not null } pg && IsRowProblem(pg))
+                catch (LoadException e) when (e.InnerException is PostgresException { SqlState: not null } pg && IsRowProblem(pg))
                 {
-                    // Some document's rows broke a constraint: find it by loading the chunk one document at a time.
+                    // Some document's rows broke a constraint: find it by loading the chunk one document at a
+                    // time; in reject mode it is rejected and the rest commit, otherwise the load stops naming it.
                     rejected = CommitDocumentByDocument(conn, chunk, out documents);
                 }
             }
+            FlushRejects();
             Documents += documents;
             Rejected += rejected;
             Chunks++;
@@ -171,14 +174,29 @@ public sealed partial class Loader
             return false;
         }
 
+        /// <summary>Rejects of the chunk in hand: written to the reject file only once the chunk commits, so a
+        /// chunk rolled back (killed, retried, resumed) never leaves its rejects in the file twice.</summary>
+        private readonly List<(byte[] Document, string Id, long Offset, string Reason)> _pendingRejects = [];
+
         private void Reject(ReadOnlySpan<byte> document, long offset, string reason)
         {
-            long count = loader._rejects.Write(document, DocumentEncoder.DescribeId(document), offset, reason);
+            _pendingRejects.Add((document.ToArray(), DocumentEncoder.DescribeId(document), offset, reason));
+            long count = loader._rejects.Count + _pendingRejects.Count;
             if (count > loader._options.MaxRejects)
             {
+                FlushRejects();
                 throw new LoadException(FailureKind.Data, $"more than {loader._options.MaxRejects:N0} documents were rejected; stopping",
                     $"the last: {reason}", $"see {loader._rejects.LogPath}; raise --max-rejects to accept more");
             }
+        }
+
+        private void FlushRejects()
+        {
+            foreach ((byte[] document, string id, long offset, string reason) in _pendingRejects)
+            {
+                loader._rejects.Write(document, id, offset, reason);
+            }
+            _pendingRejects.Clear();
         }
 
         private void Commit(NpgsqlConnection conn, Chunk chunk, int documents, int rejected)
@@ -278,6 +296,13 @@ public sealed partial class Loader
                 }
                 catch (LoadException e) when (e.InnerException is PostgresException pg && IsRowProblem(pg))
                 {
+                    if (!RejectMode)
+                    {
+                        ReadOnlySpan<byte> bad = chunk.Buffer.AsSpan(offset, length);
+                        throw new LoadException(FailureKind.Data,
+                            $"document _id {DocumentEncoder.DescribeId(bad)} at byte offset {chunk.SourceOffset + offset} of {sourceName} (in the chunk at byte offsets {chunk.SourceOffset}..{chunk.SourceOffset + chunk.Length}): table \"{pg.TableName}\": {pg.MessageText}",
+                            pg.Detail, "its chunk was rolled back and committed chunks stay; fix the data (or use --on-error reject), then re-run with --resume", pg);
+                    }
                     tx.Rollback("doc");
                     rejected++;
                     Reject(chunk.Buffer.AsSpan(offset, length), chunk.SourceOffset + offset,

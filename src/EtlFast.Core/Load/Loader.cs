@@ -172,9 +172,10 @@ public sealed partial class Loader
             threads[i] = new Thread(() => Guard(() => w.Run(chunks.Reader))) { Name = $"etlfast-worker-{i}", IsBackground = true };
             threads[i].Start();
         }
+        Exception? sourceFault = null;
         Guard(() =>
         {
-            while (!_stop.IsCancellationRequested && source.Next(_stop.Token) is { } chunk)
+            while (!_stop.IsCancellationRequested && NextChunk(source, ref sourceFault) is { } chunk)
             {
                 if (_committedBefore.Contains(chunk.Index))
                 {
@@ -196,6 +197,25 @@ public sealed partial class Loader
         while (chunks.Reader.TryRead(out Chunk? left))
         {
             left.Release();
+        }
+        if (sourceFault is not null)
+        {
+            // Reported after the whole chunks cut before the fault were loaded: they are good data.
+            Interlocked.CompareExchange(ref _failure, sourceFault, null);
+        }
+    }
+
+    /// <summary>The next chunk; a corrupt or truncated source ends the stream (recorded) instead of cancelling the chunks in flight.</summary>
+    private Chunk? NextChunk(IChunkSource source, ref Exception? fault)
+    {
+        try
+        {
+            return source.Next(_stop.Token);
+        }
+        catch (BsonException e)
+        {
+            fault = e;
+            return null;
         }
     }
 
@@ -226,7 +246,17 @@ public sealed partial class Loader
                 while (!_stop.IsCancellationRequested && (k = Interlocked.Increment(ref next)) < statements.Count)
                 {
                     string sql = statements[k];
-                    Run(() => SchemaBuilder.Execute(conn, sql), sql);
+                    Run(() =>
+                    {
+                        try
+                        {
+                            SchemaBuilder.Execute(conn, sql);
+                        }
+                        catch (PostgresException e) when (_options.Resume && e.SqlState is "42P16" or "42710")
+                        {
+                            // The interrupted run had built this key already.
+                        }
+                    }, sql);
                 }
             })) { IsBackground = true };
             threads[i].Start();

@@ -44,7 +44,17 @@ public sealed class PgTarget
         }
         else if (s.Contains(';', StringComparison.Ordinal))
         {
-            var npgsql = new NpgsqlConnectionStringBuilder(s);
+            NpgsqlConnectionStringBuilder npgsql;
+            try
+            {
+                npgsql = new NpgsqlConnectionStringBuilder(s);
+            }
+            catch (ArgumentException e)
+            {
+                // Npgsql's message names the keyword, never the values; still, say nothing of the string itself.
+                throw new TargetException($"invalid connection string: {e.Message.Split(" (Parameter", 2)[0]}",
+                    "check the Npgsql keywords (Host, Port, Username, Password, Database, SSL Mode ...), or use a postgresql:// URI");
+            }
             foreach (string key in npgsql.Keys)
             {
                 if (npgsql.TryGetValue(key, out object? v) && v is not null && npgsql.ShouldSerialize(key))

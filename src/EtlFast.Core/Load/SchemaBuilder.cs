@@ -34,7 +34,27 @@ public static class SchemaBuilder
 
     private static IEnumerable<string> ForeignKeyClauses(LoadPlan plan, TablePlan table) =>
         table.Mapping.Columns.Where(c => c.References is not null).Select(c =>
-            $"FOREIGN KEY ({Sql.Quote(c.Name)}) REFERENCES {Sql.Qualify(plan.Schema, c.References!.Table)} ({Sql.Quote(c.References.Column)})");
+            $"CONSTRAINT {Sql.Quote(ObjectName(table.Name, [c.Name], "fkey"))} FOREIGN KEY ({Sql.Quote(c.Name)}) REFERENCES {Sql.Qualify(plan.Schema, c.References!.Table)} ({Sql.Quote(c.References.Column)})");
+
+    /// <summary>
+    /// PostgreSQL's own naming ("table_col_fkey"), kept within 63 bytes by shortening and a hash, so that
+    /// names are stable: a resumed run recognises the keys and indexes it built before.
+    /// </summary>
+    public static string ObjectName(string table, IEnumerable<string> columns, string suffix)
+    {
+        string name = $"{table}_{string.Join('_', columns)}_{suffix}";
+        if (System.Text.Encoding.UTF8.GetByteCount(name) <= 63)
+        {
+            return name;
+        }
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..8];
+        string head = name;
+        while (System.Text.Encoding.UTF8.GetByteCount(head) > 63 - hash.Length - suffix.Length - 2)
+        {
+            head = head[..^1];
+        }
+        return $"{head}_{hash}_{suffix}";
+    }
 
     /// <summary>
     /// Statements that build keys and indexes, in waves that each depend on the ones before: primary
@@ -56,8 +76,9 @@ public static class SchemaBuilder
             foreign.AddRange(ForeignKeyClauses(plan, t).Select(fk => $"ALTER TABLE {t.QualifiedName} ADD {fk}"));
             foreach (var index in t.Mapping.Indexes)
             {
+                string name = Sql.Quote(ObjectName(t.Name, index.Columns, index.Unique ? "key" : "idx"));
                 (index.Unique ? unique : indexes).Add(
-                    $"CREATE {(index.Unique ? "UNIQUE " : "")}INDEX ON {t.QualifiedName} ({string.Join(", ", index.Columns.Select(Sql.Quote))})");
+                    $"CREATE {(index.Unique ? "UNIQUE " : "")}INDEX IF NOT EXISTS {name} ON {t.QualifiedName} ({string.Join(", ", index.Columns.Select(Sql.Quote))})");
             }
         }
         return [keys, unique, foreign, indexes];

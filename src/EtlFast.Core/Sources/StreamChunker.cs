@@ -18,6 +18,7 @@ public sealed class StreamChunker : IChunkSource
     private long _offset;    // stream offset of _buffer[0]
     private long _index;
     private bool _eof;
+    private BsonException? _fault; // found after some whole documents: thrown once they are handed out
 
     public StreamChunker(Stream stream, string displayName, int chunkBytes, int maxDocumentSize = BsonReader.DefaultMaxDocumentSize)
     {
@@ -41,6 +42,13 @@ public sealed class StreamChunker : IChunkSource
     /// </summary>
     public Chunk? Next(CancellationToken cancel)
     {
+        if (_fault is { } fault)
+        {
+            _fault = null;
+            _eof = true;
+            _filled = 0;
+            throw fault;
+        }
         int framed = 0;
         int documents = 0;
         while (true)
@@ -50,7 +58,15 @@ public sealed class StreamChunker : IChunkSource
             int length = 0;
             if (available >= 4)
             {
-                status = BsonFramer.TryFrame(_buffer.AsSpan(framed, available), _offset + framed, _maxDocumentSize, out length);
+                try
+                {
+                    status = BsonFramer.TryFrame(_buffer.AsSpan(framed, available), _offset + framed, _maxDocumentSize, out length);
+                }
+                catch (BsonException e) when (documents > 0)
+                {
+                    _fault = e; // hand out the whole documents before the fault first
+                    break;
+                }
             }
             if (status == OperationStatus.Done)
             {

@@ -197,7 +197,7 @@ public sealed class LoadErrorTests : IDisposable
         CliResult r = Etlfast.Load(_dir.Write("scaled.bson", BsonFile.Encode(docs)), mapping, schema);
 
         using NpgsqlConnection conn = TestPg.Open();
-        string? stored = (string?)TestPg.Scalar(conn, $"SELECT string_agg(amount::text, ',') FROM {TestPg.Qualify(schema, "probe")}");
+        string? stored = TestPg.Scalar(conn, $"SELECT string_agg(amount::text, ',') FROM {TestPg.Qualify(schema, "probe")}") as string;
         Assert.True(r.Exit == 4 && stored is null,
             $"decimal {value} into numeric(12,2) was stored as {stored ?? "nothing"} (exit {r.Exit}); expected an error naming the document and column\n{r}");
         r.Fails(4, "document _id 1", "column \"amount\" of table \"probe\"");
