@@ -14,6 +14,7 @@ internal sealed class EtlfastProcess : IDisposable
     private readonly StringBuilder _out = new();
     private readonly StringBuilder _err = new();
     private readonly object _gate = new();
+    private Thread[] _readers = [];
 
     private EtlfastProcess(Process process, string[] args)
     {
@@ -101,25 +102,38 @@ internal sealed class EtlfastProcess : IDisposable
         {
             psi.Environment.Remove(name);
         }
-        var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        var process = new Process { StartInfo = psi };
         var self = new EtlfastProcess(process, args);
-        process.OutputDataReceived += (_, e) => self.Append(self._out, e.Data);
-        process.ErrorDataReceived += (_, e) => self.Append(self._err, e.Data);
         process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        // Own threads, not the thread pool's async reads: with tests blocking pool threads on 2 cores,
+        // pooled callbacks can lag by seconds, and a kill meant for one phase would land in another.
+        self._readers = [self.Pump(process.StandardOutput, self._out), self.Pump(process.StandardError, self._err)];
         return self;
     }
 
-    private void Append(StringBuilder sb, string? line)
+    private Thread Pump(StreamReader reader, StringBuilder sb)
     {
-        if (line is null)
+        var t = new Thread(() =>
         {
-            return;
-        }
-        lock (_gate)
+            string? line;
+            while ((line = reader.ReadLine()) is not null)
+            {
+                lock (_gate)
+                {
+                    sb.Append(line).Append('\n');
+                }
+            }
+        }) { IsBackground = true, Name = "etlfast-output" };
+        t.Start();
+        return t;
+    }
+
+    /// <summary>Waits for the output threads to read to the end (the process has exited).</summary>
+    private void Drain()
+    {
+        foreach (Thread t in _readers)
         {
-            sb.Append(line).Append('\n');
+            t.Join(TimeSpan.FromSeconds(10));
         }
     }
 
@@ -137,10 +151,10 @@ internal sealed class EtlfastProcess : IDisposable
             }
             if (_process.HasExited)
             {
-                _process.WaitForExit(); // drain the output events
+                Drain();
                 return Err.Contains(text, StringComparison.Ordinal);
             }
-            Thread.Sleep(5);
+            Thread.Sleep(2);
         }
         return false;
     }
@@ -153,7 +167,7 @@ internal sealed class EtlfastProcess : IDisposable
             Kill();
             Assert.Fail($"etlfast did not end within {timeout.TotalSeconds:N0} s\n{this}");
         }
-        _process.WaitForExit(); // the parameterless wait also waits for the redirected output to drain
+        Drain();
         return _process.ExitCode;
     }
 
