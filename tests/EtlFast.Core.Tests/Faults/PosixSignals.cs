@@ -20,6 +20,21 @@ internal static partial class PosixSignals
         }
     }
 
+    /// <summary>
+    /// A named pipe at <paramref name="path"/>: a writer opening it blocks until a reader comes, which
+    /// holds a process still at the exact moment it first writes there.
+    /// </summary>
+    public static void MakeFifo(string path)
+    {
+        if (MkFifo(path, 0b110_000_000) != 0)
+        {
+            throw new InvalidOperationException($"mkfifo({path}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
+
+    [LibraryImport("libc", EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int MkFifo(string path, uint mode);
 }

@@ -108,6 +108,38 @@ public sealed class SigkillResumeTests : IDisposable
         data.AssertOutcome(rejects, schema);
     }
 
+    [Fact]
+    public void Rejects_of_a_chunk_committed_just_before_a_kill_are_in_the_reject_file_after_resume()
+    {
+        // The reject file is a named pipe nobody reads, so the first write to it blocks: the loader is
+        // held right after its first chunk with rejects committed, and is killed there. That chunk is
+        // never loaded again (its checkpoint says so), so its rejects must already be safe somewhere.
+        RejectSeed data = RejectSeed.Write(_scope.Dir);
+        string rejects = _scope.Dir.File("rejects");
+        Directory.CreateDirectory(rejects);
+        string fifo = Path.Combine(rejects, "users.rejects.bson");
+        PosixSignals.MakeFifo(fifo);
+        string schema = _scope.NewSchema("kill_rej_commit");
+        string app = FaultScope.NewAppName("killrejc");
+        using (EtlfastProcess p = EtlfastProcess.Start(data.ProcessArgs(schema, app, rejects)))
+        {
+            // A loader that writes rejects before its chunk commits stalls before any commit instead: kill it then.
+            CheckpointState.WaitForChunks(schema, 1, p, TimeSpan.FromSeconds(20));
+            Thread.Sleep(500); // whatever the loader does right after a commit, it has had time to do
+            Assert.False(p.HasExited, $"the load ended though its reject file cannot be written\n{p}");
+            p.Signal(PosixSignals.SIGKILL);
+            p.WaitForExit(TimeSpan.FromSeconds(30));
+        }
+        Backends.WaitUntilGone(app, TimeSpan.FromSeconds(30));
+        File.Delete(fifo);
+        CheckpointState killed = CheckpointState.Of(schema);
+        Assert.True(killed.Exists && !killed.Finished, $"the killed run must be recorded as unfinished: {killed}");
+
+        CliResult r = Etlfast.Load(data.BsonPath, FaultSeed.Mapping, schema, [.. FaultSeed.LoadFlags, "--on-error", "reject", "--reject-dir", rejects, "--resume"]);
+        Assert.True(r.Exit == 1, $"expected exit 1 (completed with rejects)\n{r}");
+        data.AssertOutcome(rejects, schema);
+    }
+
     /// <summary>Runs the load, waits for <paramref name="killPoint"/>, SIGKILLs it; returns the checkpoints left, checked to stand for exactly the rows left.</summary>
     private static CheckpointState Kill(FaultSeed data, string schema, Action<EtlfastProcess> killPoint)
     {
