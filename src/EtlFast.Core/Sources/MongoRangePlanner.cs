@@ -7,8 +7,8 @@ namespace EtlFast.Core.Sources;
 /// Cuts a collection's <c>_id</c> key space into ranges, in the BsonDocument style that works under
 /// NativeAOT. For each type group (in MongoDB's order): the smallest <c>_id</c> of the group (a sorted
 /// find, limit 1, on the <c>_id</c> index; none: the group is absent), the largest, and a count; then
-/// split points by arithmetic (numbers, ObjectIds, dates, timestamps) or <c>$bucketAuto</c> (strings and
-/// the rest). Only the <c>_id</c> index is touched (the user's filter is applied when reading), and the
+/// split points by arithmetic (numbers, ObjectIds, dates, timestamps: one count per range checks the
+/// result is not badly skewed) or else <c>$bucketAuto</c> (strings and the rest, and skewed keys). Only the <c>_id</c> index is touched (the user's filter is applied when reading), and the
 /// plan depends only on the data: the same collection gives the same ranges, and so the same chunk
 /// indexes, whatever the number of readers.
 /// </summary>
@@ -36,12 +36,14 @@ internal sealed class MongoRangePlanner(IMongoCollection<BsonDocument> collectio
             if (group.Split != MongoSplit.None)
             {
                 BsonValue max = retry.Run(() => Edge(group, -1, cancel), "finding the largest _id", cancel) ?? min;
-                long count = retry.Run(() => Count(group, cancel), "counting documents", cancel);
+                long count = retry.Run(() => Count(group.Filter(), cancel), "counting documents", cancel);
                 int parts = Parts(count);
                 if (parts > 1 && !min.Equals(max))
                 {
-                    points = MongoSplitPoints.Between(group.Split, min, max, parts)
-                        ?? retry.Run(() => Buckets(group, parts, cancel), "sampling _id boundaries", cancel);
+                    List<BsonValue>? even = MongoSplitPoints.Between(group.Split, min, max, parts);
+                    points = even is not null && !retry.Run(() => Skewed(group, even, count, parts, cancel), "counting documents per range", cancel)
+                        ? even
+                        : retry.Run(() => Buckets(group, parts, cancel), "sampling _id boundaries", cancel);
                 }
             }
             BsonValue? from = null;
@@ -80,17 +82,42 @@ internal sealed class MongoRangePlanner(IMongoCollection<BsonDocument> collectio
     }
 
     /// <summary>The count command on an <c>_id</c> range is answered from the index (mongod: COUNT_SCAN).</summary>
-    private long Count(MongoTypeGroup group, CancellationToken cancel)
+    private long Count(BsonDocument filter, CancellationToken cancel)
     {
         var command = new BsonDocument
         {
             { "count", collection.CollectionNamespace.CollectionName },
-            { "query", group.Filter() },
+            { "query", filter },
             { "hint", IdIndex },
         };
         BsonDocument reply = collection.Database.RunCommand(new BsonDocumentCommand<BsonDocument>(command), cancellationToken: cancel);
         return reply.GetValue("n", 0).ToInt64();
     }
+
+    /// <summary>
+    /// True when evenly spaced points leave one range with far more than its share (keys that are not
+    /// spread evenly: int32 counters next to int64 ones, old ObjectIds next to new): then buckets are
+    /// worth their cost. One count per range, each answered from the index.
+    /// </summary>
+    private bool Skewed(MongoTypeGroup group, List<BsonValue> points, long count, int parts, CancellationToken cancel)
+    {
+        long fair = (count + parts - 1) / parts;
+        BsonValue? from = null;
+        for (int i = 0; i <= points.Count; i++)
+        {
+            BsonValue? to = i < points.Count ? points[i] : null;
+            var range = new MongoRange(i, group, from, to);
+            if (Count(range.Filter(null, null)!, cancel) > SkewFactor * fair)
+            {
+                return true;
+            }
+            from = to;
+        }
+        return false;
+    }
+
+    /// <summary>A range may hold this many times its fair share before arithmetic split points give way to buckets.</summary>
+    public const int SkewFactor = 3;
 
     /// <summary>Boundaries from <c>$bucketAuto</c>: each bucket's min after the first. Deterministic for the same data, unlike <c>$sample</c>.</summary>
     private List<BsonValue> Buckets(MongoTypeGroup group, int parts, CancellationToken cancel)

@@ -102,6 +102,24 @@ public sealed class MongoSourceTests
     }
 
     [Fact]
+    public async Task Skewed_numbers_fall_back_to_buckets_and_give_even_ranges()
+    {
+        // int32 and double _ids near zero next to int64 ones near 5e9: evenly spaced split points
+        // would put two thirds of the numbers in the first range.
+        await using var server = new WireServer();
+        server.AddDocuments("db", "c", MixedIds.Common());
+        SortedDictionary<long, List<BsonDocument>> chunks = ReadAll(server, 2);
+        var perRange = chunks.SelectMany(c => c.Value.Select(d => (Range: c.Key >> MongoRangeReader.SequenceBits, Tag: d["tag"].AsString)))
+            .Where(x => x.Tag is "int32" or "int64" or "double")
+            .GroupBy(x => x.Range)
+            .Select(g => g.Count())
+            .ToList();
+        Assert.Equal(2100, perRange.Sum());
+        int fair = 2100 / MongoRangePlanner.Parts(2100);
+        Assert.True(perRange.Count >= 4 && perRange.Max() <= 2 * fair, $"numeric ranges hold {string.Join(", ", perRange)} documents (fair share {fair})");
+    }
+
+    [Fact]
     public async Task Documents_inserted_while_reading_never_double_or_hide_the_others()
     {
         await using var server = new WireServer();
