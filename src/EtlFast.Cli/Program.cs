@@ -16,7 +16,7 @@ public static class Program
             }
             signal.Cancel = true;
             interruptCode = code;
-            Console.Error.WriteLine($"\netlfast: {signal.Signal} received: rolling back the chunks in flight (again to quit at once)");
+            Console.Error.WriteLine($"\netlfast: {signal.Signal} received: stopping after the chunks in flight (again to quit at once)");
             cancel.Cancel();
         }
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, s => Stop(s, ExitCodes.Interrupted));

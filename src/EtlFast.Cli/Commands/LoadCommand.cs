@@ -206,7 +206,7 @@ internal static class LoadCommand
         {
             progress.Finish();
             ReportCommitted(ctx, loader);
-            ctx.Error("interrupted: the chunks in flight were rolled back; committed chunks stay in the tables",
+            ctx.Error("interrupted: every chunk is either committed whole or not at all; committed chunks stay in the tables",
                 hint: loader.RunId is null ? "re-run with --mode clean to start over" : "run the same command with --resume to continue, or with --mode clean to start over");
             return ctx.InterruptExitCode();
         }

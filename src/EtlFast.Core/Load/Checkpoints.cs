@@ -71,6 +71,14 @@ public static class Checkpoints
               rows bigint NOT NULL,
               committed_at timestamptz NOT NULL DEFAULT now(),
               PRIMARY KEY (run_id, chunk));
+            CREATE TABLE IF NOT EXISTS {Schema}.rejects (
+              run_id text NOT NULL REFERENCES {Schema}.runs ON DELETE CASCADE,
+              chunk bigint NOT NULL,
+              source_offset bigint NOT NULL,
+              document_id text NOT NULL,
+              reason text NOT NULL,
+              document bytea NOT NULL,
+              PRIMARY KEY (run_id, source_offset));
             """);
         tx.Commit();
     }
@@ -120,9 +128,12 @@ public static class Checkpoints
         cmd.Parameters.Add(new NpgsqlParameter { Value = mode.ToString().ToLowerInvariant() });
         cmd.Parameters.Add(new NpgsqlParameter { Value = constraints.ToString().ToLowerInvariant() });
         cmd.ExecuteNonQuery();
-        using var clear = new NpgsqlCommand($"DELETE FROM {Schema}.chunks WHERE run_id = $1", conn);
-        clear.Parameters.Add(new NpgsqlParameter { Value = runId });
-        clear.ExecuteNonQuery();
+        foreach (string table in (string[])["chunks", "rejects"])
+        {
+            using var clear = new NpgsqlCommand($"DELETE FROM {Schema}.{table} WHERE run_id = $1", conn);
+            clear.Parameters.Add(new NpgsqlParameter { Value = runId });
+            clear.ExecuteNonQuery();
+        }
     }
 
     /// <summary>Records a chunk inside the transaction that commits its rows.</summary>
@@ -137,6 +148,49 @@ public static class Checkpoints
         cmd.Parameters.Add(new NpgsqlParameter { Value = rejected });
         cmd.Parameters.Add(new NpgsqlParameter { Value = rows });
         cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Records a chunk's rejected documents inside the transaction that commits the chunk.</summary>
+    public static void RecordRejects(NpgsqlConnection conn, string runId, long chunk, IReadOnlyList<(byte[] Document, string Id, long Offset, string Reason)> rejects)
+    {
+        if (rejects.Count == 0)
+        {
+            return;
+        }
+        using var cmd = new NpgsqlCommand(
+            $"INSERT INTO {Schema}.rejects (run_id, chunk, source_offset, document_id, reason, document) VALUES ($1, $2, $3, $4, $5, $6)", conn);
+        var offset = new NpgsqlParameter { Value = 0L };
+        var id = new NpgsqlParameter { Value = "" };
+        var reason = new NpgsqlParameter { Value = "" };
+        var document = new NpgsqlParameter { Value = Array.Empty<byte>() };
+        cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = chunk });
+        cmd.Parameters.Add(offset);
+        cmd.Parameters.Add(id);
+        cmd.Parameters.Add(reason);
+        cmd.Parameters.Add(document);
+        foreach ((byte[] doc, string docId, long at, string why) in rejects)
+        {
+            offset.Value = at;
+            id.Value = docId;
+            reason.Value = why;
+            document.Value = doc;
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Every document the run rejected, in source order (committed chunks only).</summary>
+    public static List<(byte[] Document, string Id, long Offset, string Reason)> Rejects(NpgsqlConnection conn, string runId)
+    {
+        var list = new List<(byte[], string, long, string)>();
+        using var cmd = new NpgsqlCommand($"SELECT document, document_id, source_offset, reason FROM {Schema}.rejects WHERE run_id = $1 ORDER BY source_offset", conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
+        using NpgsqlDataReader r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            list.Add(((byte[])r.GetValue(0), r.GetString(1), r.GetInt64(2), r.GetString(3)));
+        }
+        return list;
     }
 
     public static void Finish(NpgsqlConnection conn, string runId)

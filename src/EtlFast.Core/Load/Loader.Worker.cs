@@ -214,6 +214,7 @@ public sealed partial class Loader
                 if (loader._runId is not null)
                 {
                     Checkpoints.Record(conn, loader._runId, chunk.Index, chunk.SourceOffset, documents, rejected, buffers.Sum(b => (long)b.Rows));
+                    Checkpoints.RecordRejects(conn, loader._runId, chunk.Index, _pendingRejects);
                 }
                 tx.Commit();
             }
@@ -313,6 +314,7 @@ public sealed partial class Loader
             if (loader._runId is not null)
             {
                 Checkpoints.Record(conn, loader._runId, chunk.Index, chunk.SourceOffset, documents, rejected, totals.Sum());
+                Checkpoints.RecordRejects(conn, loader._runId, chunk.Index, _pendingRejects);
             }
             tx.Commit();
             for (int t = 0; t < totals.Length; t++)

@@ -91,6 +91,7 @@ public sealed partial class Loader
                 w.Dispose();
             }
             summary.SkippedChunks = _committedBefore.Count;
+            SettleRejects(summary);
             summary.RejectFile = _rejects.Count > 0 ? _rejects.BsonPath : null;
             summary.Seconds = clock.Elapsed.TotalSeconds;
             summary.CpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
@@ -104,15 +105,41 @@ public sealed partial class Loader
         }
     }
 
+    /// <summary>
+    /// With checkpoints, the database holds the exact record of the run's rejects (written with their
+    /// chunks): the reject files are rewritten from it, and the count covers chunks of a resumed run too.
+    /// </summary>
+    private void SettleRejects(LoadSummary summary)
+    {
+        if (_runId is null)
+        {
+            return;
+        }
+        try
+        {
+            using NpgsqlConnection conn = _dataSource.OpenConnection();
+            var rejects = Checkpoints.Rejects(conn, _runId);
+            if (rejects.Count > 0 || _rejects.Count > 0)
+            {
+                _rejects.Rewrite(rejects);
+            }
+            summary.Rejected = rejects.Count;
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or SocketException or InvalidOperationException)
+        {
+            // PostgreSQL is away: the files keep what was appended after each commit; a resumed run settles them.
+        }
+    }
+
     /// <summary>Checks the target, settles resume against the checkpoints, prepares the tables. Returns the effective mode and timing.</summary>
     private (LoadMode, ConstraintTiming) Prepare()
     {
-        using NpgsqlConnection control = Open();
         if (_options.NullSink)
         {
-            _observer.Phase("null sink: nothing will be written to PostgreSQL");
+            _observer.Phase("null sink: nothing is read from or written to PostgreSQL");
             return (_options.Mode, _options.Constraints);
         }
+        using NpgsqlConnection control = Open();
         string? identity = Checkpoints.SourceIdentity(_options.From, _options.Query);
         if (identity is null && _options.Resume)
         {

@@ -37,6 +37,33 @@ public sealed class RejectSink(string directory, string collection) : IDisposabl
         }
     }
 
+    /// <summary>
+    /// Replaces the reject files with exactly these documents: the database's record of a run's rejects,
+    /// so rejects of chunks that were rolled back, retried or resumed appear once each.
+    /// </summary>
+    public void Rewrite(IReadOnlyList<(byte[] Document, string Id, long Offset, string Reason)> rejects)
+    {
+        lock (_gate)
+        {
+            _bson?.Dispose();
+            _log?.Dispose();
+            _bson = null;
+            _log = null;
+            _count = 0;
+            if (rejects.Count == 0)
+            {
+                return;
+            }
+            Directory.CreateDirectory(directory);
+            File.Delete(BsonPath);
+            File.Delete(LogPath);
+        }
+        foreach ((byte[] doc, string id, long offset, string reason) in rejects)
+        {
+            Write(doc, id, offset, reason);
+        }
+    }
+
     public void Dispose()
     {
         lock (_gate)
