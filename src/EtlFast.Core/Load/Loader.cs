@@ -185,6 +185,10 @@ public sealed partial class Loader
 
     private void RunWorkers(IChunkSource source, List<Worker> workers, LoadSummary summary)
     {
+        if (source is MongoSource live)
+        {
+            live.Log = _observer.Phase; // reopened ranges after cursor or connection faults
+        }
         _observer.Phase($"loading {source.DisplayName}");
         var chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(Math.Max(1, _options.Jobs))
         {
