@@ -365,31 +365,9 @@ public sealed partial class DocumentEncoder : IDisposable
         }
     }
 
-    private bool WriteInteger(TablePlan table, ColumnPlan column, ValueRef r, CopyBuffer buffer, long value)
-    {
-        switch (column.Type)
-        {
-            case PgType.BigInt:
-                buffer.WriteInt64(value);
-                return true;
-            case PgType.Integer when value is >= int.MinValue and <= int.MaxValue:
-                buffer.WriteInt32((int)value);
-                return true;
-            case PgType.SmallInt when value is >= short.MinValue and <= short.MaxValue:
-                buffer.WriteInt16((short)value);
-                return true;
-            case PgType.Numeric:
-                PgNumeric.Write(buffer, value < 0, value < 0 ? (UInt128)(-(Int128)value) : (UInt128)value, 0);
-                return true;
-            case PgType.Text or PgType.Varchar:
-                Span<byte> digits = stackalloc byte[24];
-                value.TryFormat(digits, out int n, default, System.Globalization.CultureInfo.InvariantCulture);
-                buffer.WriteText(digits[..n]);
-                return true;
-            default:
-                return Fail(table, column, r, $"the value {value} is out of range for type {column.SqlType}");
-        }
-    }
+    private bool WriteInteger(TablePlan table, ColumnPlan column, ValueRef r, CopyBuffer buffer, long value) =>
+        ValueEncoder.WriteInteger(column.Type, value, buffer) == ValueStatus.Ok
+        || Fail(table, column, r, $"the value {value} is out of range for type {column.SqlType}");
 
     private bool ApplyPolicy(ValuePolicy policy, TablePlan table, ColumnPlan column, ValueRef r, CopyBuffer buffer, string reason)
     {

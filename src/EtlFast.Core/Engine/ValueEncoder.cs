@@ -38,41 +38,8 @@ internal static class ValueEncoder
         ReadOnlySpan<byte> v = doc.Slice(slot.ValueStart, slot.ValueLength);
         switch (type)
         {
-            case PgType.BigInt:
-            {
-                if (!TryGetInteger(slot, doc, out long x, out ValueStatus why))
-                {
-                    return why;
-                }
-                buffer.WriteInt64(x);
-                return ValueStatus.Ok;
-            }
-            case PgType.Integer:
-            {
-                if (!TryGetInteger(slot, doc, out long x, out ValueStatus why))
-                {
-                    return why;
-                }
-                if (x is < int.MinValue or > int.MaxValue)
-                {
-                    return ValueStatus.OutOfRange;
-                }
-                buffer.WriteInt32((int)x);
-                return ValueStatus.Ok;
-            }
-            case PgType.SmallInt:
-            {
-                if (!TryGetInteger(slot, doc, out long x, out ValueStatus why))
-                {
-                    return why;
-                }
-                if (x is < short.MinValue or > short.MaxValue)
-                {
-                    return ValueStatus.OutOfRange;
-                }
-                buffer.WriteInt16((short)x);
-                return ValueStatus.Ok;
-            }
+            case PgType.BigInt or PgType.Integer or PgType.SmallInt:
+                return TryGetInteger(slot, doc, out long x, out ValueStatus why) ? WriteInteger(type, x, buffer) : why;
             case PgType.DoublePrecision:
                 switch (slot.Type)
                 {
@@ -183,6 +150,36 @@ internal static class ValueEncoder
                 return WriteUuid(slot.Type, v, buffer);
             default:
                 return ValueStatus.TypeMismatch;
+        }
+    }
+
+    /// <summary>
+    /// An integer (a BSON integer, <c>$ordinal</c>, <c>$index</c> or arithmetic) into an integer,
+    /// numeric or text column, range-checked; <see cref="ValueStatus.OutOfRange"/> when it does not fit.
+    /// </summary>
+    public static ValueStatus WriteInteger(PgType type, long value, CopyBuffer buffer)
+    {
+        switch (type)
+        {
+            case PgType.BigInt:
+                buffer.WriteInt64(value);
+                return ValueStatus.Ok;
+            case PgType.Integer when value is >= int.MinValue and <= int.MaxValue:
+                buffer.WriteInt32((int)value);
+                return ValueStatus.Ok;
+            case PgType.SmallInt when value is >= short.MinValue and <= short.MaxValue:
+                buffer.WriteInt16((short)value);
+                return ValueStatus.Ok;
+            case PgType.Numeric:
+                PgNumeric.Write(buffer, value < 0, value < 0 ? (UInt128)(-(Int128)value) : (UInt128)value, 0);
+                return ValueStatus.Ok;
+            case PgType.Text or PgType.Varchar:
+                Span<byte> digits = stackalloc byte[24];
+                value.TryFormat(digits, out int n, default, System.Globalization.CultureInfo.InvariantCulture);
+                buffer.WriteText(digits[..n]);
+                return ValueStatus.Ok;
+            default:
+                return ValueStatus.OutOfRange;
         }
     }
 

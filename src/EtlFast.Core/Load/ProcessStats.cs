@@ -6,8 +6,6 @@ public static class ProcessStats
     /// <summary>Peak resident set size (VmHWM) in bytes; 0 where /proc is not available.</summary>
     public static long PeakRssBytes() => ReadStatusKb("VmHWM:") * 1024;
 
-    public static long RssBytes() => ReadStatusKb("VmRSS:") * 1024;
-
     private static long ReadStatusKb(string key)
     {
         try

@@ -39,9 +39,6 @@ public sealed class ContextPlan
 
     /// <summary>The slot (in the parent context) that captures this context's array; -1 for the root.</summary>
     public int ArraySlot { get; internal set; } = -1;
-
-    /// <summary>Dotted display of the path, e.g. "messages[].attachments[]".</summary>
-    public string Display => Path.Count == 0 ? "(root)" : string.Join('.', Path.Select(s => s.IsArray ? s.Name + "[]" : s.Name));
 }
 
 /// <summary>A node of a context's field tree: a field name, the slot capturing it, and the names below it.</summary>
