@@ -24,6 +24,14 @@ public ref partial struct BsonReader
     /// <summary>MongoDB's largest document (16 MiB) plus the headroom mongodump allows for its own records.</summary>
     public const int DefaultMaxDocumentSize = 16 * 1024 * 1024 + 16 * 1024;
 
+    /// <summary>
+    /// Largest length prefix a stream of documents is framed with: a document between
+    /// <see cref="DefaultMaxDocumentSize"/> and this is whole and readable, just over MongoDB's limit (it
+    /// can be rejected and skipped); a prefix above it is taken for corruption, where the stream cannot be
+    /// resynchronised.
+    /// </summary>
+    public const int MaxFramedDocumentSize = 64 * 1024 * 1024;
+
     private readonly ReadOnlySpan<byte> _root;
     private readonly long _baseOffset;
     private readonly int _end;      // index in _root of this document's 0x00 terminator

@@ -47,12 +47,14 @@ internal static class LoadCommand
                                            its chunk rolls back, committed chunks stay
                                  reject    write it whole to DIR/COLLECTION.rejects.bson, with a line in
                                            DIR/COLLECTION.rejects.log naming its _id, byte offset, field,
-                                           table and reason, and go on (exit code 1 at the end)
+                                           table and reason, and go on (exit code 1 at the end);
+                                           this covers documents over MongoDB's 16 MiB limit too
           --reject-dir DIR       where reject files go (default: the current directory)
           --max-rejects N        with --on-error reject: stop once more than N documents are rejected
 
         Output:
           --verify               after the load, run "etlfast verify" on the same source and tables
+                                 (documents the load rejected are left out of the comparison)
           -q, --quiet            no progress and no summary, only errors
           -h, --help             show this help
 

@@ -100,6 +100,37 @@ public sealed partial class DocumentEncoder
         return null;
     }
 
+    /// <summary>
+    /// A document over MongoDB's 16 MiB limit (a dump can hold one, written by an old server or a tool):
+    /// refused whole, naming its largest top-level field, before any of its rows is encoded.
+    /// </summary>
+    private DataException Oversized(ReadOnlySpan<byte> document, long sourceOffset)
+    {
+        string field = "";
+        int largest = -1;
+        try
+        {
+            BsonReader reader = BsonReader.Create(document, sourceOffset);
+            while (reader.Read())
+            {
+                if (reader.ValueLength > largest)
+                {
+                    largest = reader.ValueLength;
+                    field = Encoding.UTF8.GetString(reader.Name);
+                }
+            }
+        }
+        catch (BsonException e)
+        {
+            throw new DataException(DescribeId(document), sourceOffset, _sourceName, e.Path, _plan.Tables[0].Name, "",
+                $"malformed BSON: {e.Message}", "the document is corrupt at that offset");
+        }
+        string biggest = largest < 0 ? "" : $"; its largest field is \"{field}\" ({largest:N0} bytes)";
+        return new DataException(DescribeId(document), sourceOffset, _sourceName, field, _plan.Tables[0].Name, "",
+            $"the document is {document.Length:N0} bytes, over MongoDB's 16 MiB limit for a document{biggest}",
+            "MongoDB cannot store this document as it is; use --on-error reject to set it aside and load the rest");
+    }
+
     /// <summary>The document's <c>_id</c> as relaxed Extended JSON, or "(unknown)" when it cannot be found.</summary>
     public static string DescribeId(ReadOnlySpan<byte> document)
     {

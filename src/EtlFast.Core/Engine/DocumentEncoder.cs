@@ -91,6 +91,10 @@ public sealed partial class DocumentEncoder : IDisposable
         _document = documentMemory;
         _sourceOffset = sourceOffset;
         ReadOnlySpan<byte> document = documentMemory.Span;
+        if (document.Length > BsonReader.DefaultMaxDocumentSize)
+        {
+            throw Oversized(document, sourceOffset);
+        }
         for (int t = 0; t < _buffers.Length; t++)
         {
             _markLength[t] = _buffers[t].Length;

@@ -7,6 +7,8 @@ namespace EtlFast.Core.Sources;
 /// Cuts a stream of BSON documents (a mongodump .bson, decompressed if need be) into chunks of about
 /// <c>chunkBytes</c> at document boundaries. Runs on one thread, ahead of the workers. The chunk
 /// boundaries depend only on the stream and the chunk size, so a re-run cuts the same chunks.
+/// Documents are framed up to <see cref="BsonReader.MaxFramedDocumentSize"/>: one over MongoDB's 16 MiB
+/// limit is handed out like any other, for the worker to refuse or reject by its <c>_id</c>.
 /// </summary>
 public sealed class StreamChunker : IChunkSource
 {
@@ -20,7 +22,7 @@ public sealed class StreamChunker : IChunkSource
     private bool _eof;
     private BsonException? _fault; // found after some whole documents: thrown once they are handed out
 
-    public StreamChunker(Stream stream, string displayName, int chunkBytes, int maxDocumentSize = BsonReader.DefaultMaxDocumentSize)
+    public StreamChunker(Stream stream, string displayName, int chunkBytes, int maxDocumentSize = BsonReader.MaxFramedDocumentSize)
     {
         DisplayName = displayName;
         _stream = stream;

@@ -14,10 +14,45 @@ public sealed record TableVerdict(string Table, long SourceRows, long TableRows,
 /// Recomputes every row from the source with the same plan and encoder as a load, lands them in
 /// temporary tables, and compares each target table with its recomputed rows by row count and an
 /// order-independent checksum (the sum of a 64-bit hash of each row's text); for a table that differs
-/// it shows a few rows missing from or unexpected in the table.
+/// it shows a few rows missing from or unexpected in the table. Documents the latest load of this
+/// source into this schema rejected (<c>--on-error reject</c>, recorded in <c>etlfast.rejects</c>) are
+/// left out, as the load left them out: by byte offset for a file, by <c>_id</c> for a live collection.
 /// </summary>
 public sealed class Verifier(LoadPlan plan, LoadOptions options)
 {
+    /// <summary>The offsets and ids of the documents rejected by the latest load of this source into this schema.</summary>
+    private (HashSet<long> Offsets, HashSet<string> Ids) Rejected(NpgsqlConnection conn)
+    {
+        var offsets = new HashSet<long>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        string? identity = Checkpoints.SourceIdentity(options.From, options.Query);
+        if (identity is null)
+        {
+            return (offsets, ids);
+        }
+        using (var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", conn))
+        {
+            exists.Parameters.Add(new NpgsqlParameter { Value = $"{Checkpoints.Schema}.rejects" });
+            if (exists.ExecuteScalar() is not true)
+            {
+                return (offsets, ids);
+            }
+        }
+        using var cmd = new NpgsqlCommand($"""
+            SELECT r.source_offset, r.document_id FROM {Checkpoints.Schema}.rejects r
+            WHERE r.run_id = (SELECT run_id FROM {Checkpoints.Schema}.runs WHERE source = $1 AND target_schema = $2 ORDER BY started_at DESC LIMIT 1)
+            """, conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = identity });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = plan.Schema });
+        using NpgsqlDataReader r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            offsets.Add(r.GetInt64(0));
+            ids.Add(r.GetString(1));
+        }
+        return (offsets, ids);
+    }
+
     public IReadOnlyList<TableVerdict> Run(CancellationToken cancel)
     {
         using NpgsqlDataSource dataSource = new NpgsqlSlimDataSourceBuilder(options.Target.ConnectionString).Build();
@@ -31,6 +66,8 @@ public sealed class Verifier(LoadPlan plan, LoadOptions options)
             SchemaBuilder.Execute(conn, $"CREATE TEMP TABLE {temp[t]} ({columns})");
         }
 
+        (HashSet<long> rejectedOffsets, HashSet<string> rejectedIds) = Rejected(conn);
+        bool live = MongoSource.IsMongoUri(options.From);
         using IChunkSource source = SourceFactory.Open(plan, options, cancel);
         using var encoder = new DocumentEncoder(plan);
         while (source.Next(cancel) is { } chunk)
@@ -41,6 +78,13 @@ public sealed class Verifier(LoadPlan plan, LoadOptions options)
                 for (int offset = 0; offset < chunk.Length;)
                 {
                     int length = BinaryPrimitives.ReadInt32LittleEndian(chunk.Buffer.AsSpan(offset));
+                    if ((rejectedOffsets.Count > 0 || rejectedIds.Count > 0) && (live
+                            ? rejectedIds.Contains(DocumentEncoder.DescribeId(chunk.Buffer.AsSpan(offset, length)))
+                            : rejectedOffsets.Contains(chunk.SourceOffset + offset)))
+                    {
+                        offset += length; // the load set it aside in its reject file
+                        continue;
+                    }
                     encoder.Encode(chunk.Buffer.AsMemory(offset, length), chunk.SourceOffset + offset); // a rejected document loads no rows
                     offset += length;
                 }
