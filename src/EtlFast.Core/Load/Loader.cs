@@ -272,22 +272,18 @@ public sealed partial class Loader
         {
             threads[i] = new Thread(() => Guard(() =>
             {
-                using NpgsqlConnection conn = Open();
-                int k;
-                while (!_stop.IsCancellationRequested && (k = Interlocked.Increment(ref next)) < statements.Count)
+                NpgsqlConnection? conn = null;
+                try
                 {
-                    string sql = statements[k];
-                    Run(() =>
+                    int k;
+                    while (!_stop.IsCancellationRequested && (k = Interlocked.Increment(ref next)) < statements.Count)
                     {
-                        try
-                        {
-                            SchemaBuilder.Execute(conn, sql);
-                        }
-                        catch (PostgresException e) when (_options.Resume && e.SqlState is "42P16" or "42710")
-                        {
-                            // The interrupted run had built this key already.
-                        }
-                    }, sql);
+                        ExecuteWithRetry(ref conn, statements[k]);
+                    }
+                }
+                finally
+                {
+                    conn?.Dispose();
                 }
             })) { IsBackground = true };
             threads[i].Start();
@@ -297,6 +293,46 @@ public sealed partial class Loader
             t.Join();
         }
         ThrowIfFailed();
+    }
+
+    /// <summary>
+    /// One key, foreign key or index statement. A fault of the server or the connection (a terminated
+    /// backend, a restart) rolled the statement back, so it runs again on a new connection after a bounded
+    /// backoff, as a chunk would; "already exists" on a retry, or on resuming, means it had been built.
+    /// </summary>
+    private void ExecuteWithRetry(ref NpgsqlConnection? conn, string sql)
+    {
+        const int maxAttempts = 6;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                conn ??= Open();
+                NpgsqlConnection c = conn;
+                bool again = attempt > 1 || _options.Resume;
+                Run(() =>
+                {
+                    try
+                    {
+                        SchemaBuilder.Execute(c, sql);
+                    }
+                    catch (PostgresException e) when (again && e.SqlState is "42P16" or "42710" or "42P07")
+                    {
+                        // built by the attempt (or the interrupted run) before this one
+                    }
+                }, sql);
+                return;
+            }
+            catch (LoadException e) when (e.Kind == FailureKind.Connection && attempt < maxAttempts && !_stop.IsCancellationRequested)
+            {
+                var wait = TimeSpan.FromMilliseconds(250 * (1 << attempt));
+                _observer.Phase($"{Shorten(sql)} failed: {Redact((e.InnerException ?? e).Message).ReplaceLineEndings(" ")}; retrying in {wait.TotalSeconds:N1} s ({attempt}/{maxAttempts - 1})");
+                conn?.Dispose();
+                conn = null;
+                _stop.Token.WaitHandle.WaitOne(wait);
+                _stop.Token.ThrowIfCancellationRequested();
+            }
+        }
     }
 
     private void Guard(Action action)
@@ -347,12 +383,26 @@ public sealed partial class Loader
         {
             action();
         }
+        catch (PostgresException e) when (IsServerGoingAway(e))
+        {
+            throw new LoadException(FailureKind.Connection, $"lost the connection to PostgreSQL at {_options.Target.Display} while {Shorten(what)}: {e.MessageText}",
+                e.Detail is null ? null : Redact(e.Detail), "nothing of the step in flight was committed: run the same command again (with --resume if the load had begun)", e);
+        }
         catch (PostgresException e)
         {
             throw new LoadException(FailureKind.Data, $"PostgreSQL refused {Shorten(what)}: {e.MessageText}",
                 e.Detail is null ? null : Redact(e.Detail), e.Hint, e);
         }
+        catch (Exception e) when (e is NpgsqlException or SocketException or IOException && e is not FileNotFoundException)
+        {
+            throw new LoadException(FailureKind.Connection, $"lost the connection to PostgreSQL at {_options.Target.Display} while {Shorten(what)}",
+                Redact(e.Message), "nothing of the step in flight was committed: run the same command again (with --resume if the load had begun)", e);
+        }
     }
+
+    /// <summary>A server shutting down, restarting or terminating this backend: a connection failure, not a refusal of the statement.</summary>
+    private static bool IsServerGoingAway(PostgresException e) =>
+        e.SqlState.StartsWith("08", StringComparison.Ordinal) || e.SqlState is "57P01" or "57P02" or "57P03";
 
     private static string Shorten(string sql) => sql.Length <= 200 ? sql : sql[..200] + "...";
 

@@ -57,6 +57,45 @@ public sealed class BackendTerminationTests : IDisposable
     }
 
     [Fact]
+    public void A_backend_terminated_while_building_a_key_is_retried_to_exit_0_and_every_key()
+    {
+        FaultSeed data = FaultSeed.Get();
+        string schema = _scope.NewSchema("terminate_keys");
+        string app = FaultScope.NewAppName("termkey");
+        int terminated = 0;
+        using (EtlfastProcess p = EtlfastProcess.Start(data.ProcessArgs(schema, app)))
+        {
+            Assert.True(CheckpointState.WaitForChunks(schema, 1, p, Bounded), $"no chunk was ever committed\n{p}");
+            // ACCESS SHARE lets the COPYs in but holds back ALTER TABLE ... ADD PRIMARY KEY on users:
+            // its backend then waits where the test can terminate it, not at a random moment.
+            using NpgsqlConnection holder = TestPg.Open();
+            using (NpgsqlTransaction tx = holder.BeginTransaction())
+            {
+                TestPg.Execute(holder, $"LOCK TABLE {TestPg.Qualify(schema, "users")} IN ACCESS SHARE MODE");
+                // Polled from another connection: pg_stat_activity is a snapshot for the rest of a transaction.
+                using NpgsqlConnection watcher = TestPg.Open();
+                var clock = Stopwatch.StartNew();
+                while (terminated == 0 && !p.HasExited && clock.Elapsed < Bounded)
+                {
+                    terminated = (int)(long)TestPg.Scalar(watcher, """
+                        SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+                        WHERE application_name = $1 AND wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE%'
+                        """, app)!;
+                    Thread.Sleep(terminated > 0 ? 0 : 20);
+                }
+                tx.Rollback();
+            }
+            int exit = p.WaitForExit(Bounded);
+            Assert.True(terminated > 0, $"no key build was caught waiting: the test proved nothing\n{p}");
+            Assert.True(exit == 0, $"the terminated key build should have been retried\n{p}");
+            Assert.Contains("retrying", p.Err);
+        }
+        using NpgsqlConnection conn = TestPg.Open();
+        SchemaCompare.Equal(conn, data.ReferenceSchema, schema); // rows, and every key and index
+        Assert.True(CheckpointState.Of(conn, schema).Finished, "the run is not marked finished");
+    }
+
+    [Fact]
     public void A_retried_chunk_records_each_reject_once()
     {
         RejectSeed data = RejectSeed.Write(_scope.Dir);
