@@ -34,6 +34,14 @@ internal static class LoadCommand
         Performance:
           -j, --jobs N           parallel workers, each with its own PostgreSQL connection
                                  (default: the number of cores, here {0})
+          --partition I/N        be partition I (0 to N-1) of N processes that share this load, e.g. on
+                                 N machines or as a Kubernetes Indexed Job (--partition
+                                 $JOB_COMPLETION_INDEX/N; see examples/k8s). Every process gets the
+                                 same flags; chunks (a file's) or _id ranges (a live collection's)
+                                 are dealt out deterministically, so together they load everything
+                                 exactly once. The first to arrive prepares the tables, the last to
+                                 finish builds the keys and indexes. Pass --resume to restart one
+                                 (with --partition, --resume also starts a load that has not begun)
           --sink null            benchmarking aid: read, walk and encode everything but send nothing
                                  to PostgreSQL (default: --sink postgres)
 
@@ -83,6 +91,7 @@ internal static class LoadCommand
         ErrorAction onError = ErrorAction.Stop;
         string rejectDir = ".";
         long maxRejects = long.MaxValue;
+        Partition partition = Partition.Whole;
 
         var reader = new ArgReader(args, 1);
         while (!reader.AtEnd)
@@ -125,6 +134,11 @@ internal static class LoadCommand
                         var k => throw new UsageException($"--on-error takes stop or reject, not \"{k}\""),
                     };
                     break;
+                case "--partition":
+                    string text = reader.Value(flag);
+                    partition = Partition.Parse(text, out string? problem)
+                        ?? throw new UsageException($"--partition \"{text}\": {problem}");
+                    break;
                 case "--reject-dir":
                     rejectDir = reader.Value(flag);
                     break;
@@ -161,6 +175,15 @@ internal static class LoadCommand
                 "truncate and append load into existing tables and keep the constraints they have");
         }
 
+        if (!partition.IsWhole && job.From == "-")
+        {
+            throw new UsageException("--partition cannot be used with --from -", "every partition reads the same source: give a file, a dump directory or a mongodb:// URI");
+        }
+        if (!partition.IsWhole && verify)
+        {
+            throw new UsageException("--verify cannot be used with --partition", "a partition holds a share of the rows: run \"etlfast verify\" once every partition has finished");
+        }
+
         (LoadPlan plan, PgTarget target, byte[] mappingText) = job.Build(ctx);
         LoadOptions options = job.Options(target, mappingText, ctx) with
         {
@@ -172,6 +195,7 @@ internal static class LoadCommand
             OnError = onError,
             RejectDir = rejectDir,
             MaxRejects = maxRejects,
+            Partition = partition,
         };
         using var progress = new Progress(ctx, quiet);
         var loader = new Loader(plan, options, progress, ctx.Cancellation);

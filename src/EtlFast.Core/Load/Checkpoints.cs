@@ -5,7 +5,7 @@ using Npgsql;
 namespace EtlFast.Core.Load;
 
 /// <summary>What the target database remembers of one load (one source, mapping, schema and chunk size).</summary>
-public sealed record RunState(string RunId, DateTime StartedAt, DateTime? FinishedAt, string Mode, string Constraints, HashSet<long> CommittedChunks, long CommittedDocuments);
+public sealed record RunState(string RunId, DateTime StartedAt, DateTime? FinishedAt, string Mode, string Constraints, int Partitions, HashSet<long> CommittedChunks, long CommittedDocuments);
 
 /// <summary>
 /// Checkpoints kept in the target database, in the schema "etlfast": one row per run, one row per committed
@@ -79,6 +79,13 @@ public static class Checkpoints
               reason text NOT NULL,
               document bytea NOT NULL,
               PRIMARY KEY (run_id, source_offset));
+            ALTER TABLE {Schema}.runs ADD COLUMN IF NOT EXISTS partitions integer NOT NULL DEFAULT 1;
+            CREATE TABLE IF NOT EXISTS {Schema}.parts (
+              run_id text NOT NULL REFERENCES {Schema}.runs ON DELETE CASCADE,
+              part integer NOT NULL,
+              started_at timestamptz NOT NULL DEFAULT now(),
+              finished_at timestamptz,
+              PRIMARY KEY (run_id, part));
             """);
         tx.Commit();
     }
@@ -88,7 +95,8 @@ public static class Checkpoints
         DateTime started;
         DateTime? finished;
         string mode, constraints;
-        using (var cmd = new NpgsqlCommand($"SELECT started_at, finished_at, mode, constraints FROM {Schema}.runs WHERE run_id = $1", conn))
+        int partitions;
+        using (var cmd = new NpgsqlCommand($"SELECT started_at, finished_at, mode, constraints, partitions FROM {Schema}.runs WHERE run_id = $1", conn))
         {
             cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
             using NpgsqlDataReader r = cmd.ExecuteReader();
@@ -100,6 +108,7 @@ public static class Checkpoints
             finished = r.IsDBNull(1) ? null : r.GetDateTime(1);
             mode = r.GetString(2);
             constraints = r.GetString(3);
+            partitions = r.GetInt32(4);
         }
         var chunks = new HashSet<long>();
         long documents = 0;
@@ -113,22 +122,24 @@ public static class Checkpoints
                 documents += r.GetInt32(1);
             }
         }
-        return new RunState(runId, started, finished, mode, constraints, chunks, documents);
+        return new RunState(runId, started, finished, mode, constraints, partitions, chunks, documents);
     }
 
-    public static void Begin(NpgsqlConnection conn, string runId, string targetSchema, string source, LoadMode mode, ConstraintTiming constraints)
+    public static void Begin(NpgsqlConnection conn, string runId, string targetSchema, string source, LoadMode mode, ConstraintTiming constraints, int partitions = 1)
     {
         using var cmd = new NpgsqlCommand($"""
-            INSERT INTO {Schema}.runs (run_id, target_schema, source, mode, constraints) VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (run_id) DO UPDATE SET started_at = now(), finished_at = NULL, mode = EXCLUDED.mode, constraints = EXCLUDED.constraints
+            INSERT INTO {Schema}.runs (run_id, target_schema, source, mode, constraints, partitions) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (run_id) DO UPDATE SET started_at = now(), finished_at = NULL, mode = EXCLUDED.mode, constraints = EXCLUDED.constraints,
+              partitions = EXCLUDED.partitions
             """, conn);
         cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
         cmd.Parameters.Add(new NpgsqlParameter { Value = targetSchema });
         cmd.Parameters.Add(new NpgsqlParameter { Value = source });
         cmd.Parameters.Add(new NpgsqlParameter { Value = mode.ToString().ToLowerInvariant() });
         cmd.Parameters.Add(new NpgsqlParameter { Value = constraints.ToString().ToLowerInvariant() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = partitions });
         cmd.ExecuteNonQuery();
-        foreach (string table in (string[])["chunks", "rejects"])
+        foreach (string table in (string[])["chunks", "rejects", "parts"])
         {
             using var clear = new NpgsqlCommand($"DELETE FROM {Schema}.{table} WHERE run_id = $1", conn);
             clear.Parameters.Add(new NpgsqlParameter { Value = runId });
@@ -179,18 +190,71 @@ public static class Checkpoints
         }
     }
 
-    /// <summary>Every document the run rejected, in source order (committed chunks only).</summary>
-    public static List<(byte[] Document, string Id, long Offset, string Reason)> Rejects(NpgsqlConnection conn, string runId)
+    /// <summary>Every document the run rejected in the chunks <paramref name="owns"/> accepts, in source order (committed chunks only).</summary>
+    public static List<(byte[] Document, string Id, long Offset, string Reason)> Rejects(NpgsqlConnection conn, string runId, Func<long, bool> owns)
     {
         var list = new List<(byte[], string, long, string)>();
-        using var cmd = new NpgsqlCommand($"SELECT document, document_id, source_offset, reason FROM {Schema}.rejects WHERE run_id = $1 ORDER BY source_offset", conn);
+        using var cmd = new NpgsqlCommand($"SELECT document, document_id, source_offset, reason, chunk FROM {Schema}.rejects WHERE run_id = $1 ORDER BY source_offset", conn);
         cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
         using NpgsqlDataReader r = cmd.ExecuteReader();
         while (r.Read())
         {
-            list.Add(((byte[])r.GetValue(0), r.GetString(1), r.GetInt64(2), r.GetString(3)));
+            if (owns(r.GetInt64(4)))
+            {
+                list.Add(((byte[])r.GetValue(0), r.GetString(1), r.GetInt64(2), r.GetString(3)));
+            }
         }
         return list;
+    }
+
+    /// <summary>
+    /// Serialises the processes of a partitioned load around its shared steps (preparing the tables,
+    /// joining, finishing): a session-level advisory lock on the run, released by <see cref="Unlock"/> or
+    /// by the session's end if the process dies.
+    /// </summary>
+    public static void Lock(NpgsqlConnection conn, string runId) => RunLockCommand(conn, "pg_advisory_lock", runId);
+
+    public static void Unlock(NpgsqlConnection conn, string runId) => RunLockCommand(conn, "pg_advisory_unlock", runId);
+
+    private static void RunLockCommand(NpgsqlConnection conn, string function, string runId)
+    {
+        using var cmd = new NpgsqlCommand($"SELECT {function}(hashtextextended($1, 7402220114))", conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = "etlfast run " + runId });
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>The partitions of a run that have started, each with whether it has finished.</summary>
+    public static Dictionary<int, bool> Parts(NpgsqlConnection conn, string runId)
+    {
+        var parts = new Dictionary<int, bool>();
+        using var cmd = new NpgsqlCommand($"SELECT part, finished_at IS NOT NULL FROM {Schema}.parts WHERE run_id = $1", conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
+        using NpgsqlDataReader r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            parts[r.GetInt32(0)] = r.GetBoolean(1);
+        }
+        return parts;
+    }
+
+    public static void StartPart(NpgsqlConnection conn, string runId, int part)
+    {
+        using var cmd = new NpgsqlCommand($"INSERT INTO {Schema}.parts (run_id, part) VALUES ($1, $2) ON CONFLICT (run_id, part) DO NOTHING", conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = part });
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Marks a partition finished; returns how many of the run's partitions now are.</summary>
+    public static int FinishPart(NpgsqlConnection conn, string runId, int part)
+    {
+        using var cmd = new NpgsqlCommand($"""
+            WITH done AS (UPDATE {Schema}.parts SET finished_at = coalesce(finished_at, now()) WHERE run_id = $1 AND part = $2 RETURNING part)
+            SELECT count(*)::int FROM {Schema}.parts WHERE run_id = $1 AND (finished_at IS NOT NULL OR part IN (SELECT part FROM done))
+            """, conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = part });
+        return (int)cmd.ExecuteScalar()!;
     }
 
     public static void Finish(NpgsqlConnection conn, string runId)

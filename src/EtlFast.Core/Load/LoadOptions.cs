@@ -48,6 +48,9 @@ public sealed record LoadOptions
     /// </summary>
     public bool NullSink { get; init; }
 
+    /// <summary>This process's share of a load split among several (<c>--partition I/N</c>); by default the whole load.</summary>
+    public Partition Partition { get; init; } = Partition.Whole;
+
     /// <summary>Continue the unfinished run of the same source, mapping, schema and chunk size.</summary>
     public bool Resume { get; init; }
 

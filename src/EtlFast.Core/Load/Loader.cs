@@ -26,6 +26,11 @@ public sealed partial class Loader
     private Exception? _failure;
     private string? _runId;
     private HashSet<long> _committedBefore = [];
+    private readonly bool _live;
+
+    /// <summary>True when chunk <paramref name="index"/> is this process's to load (always, unless --partition).</summary>
+    private bool Owns(long index) => _options.Partition.IsWhole
+        || (_live ? _options.Partition.OwnsRange((int)(index >> MongoRangeReader.SequenceBits)) : _options.Partition.OwnsChunk(index));
 
     public Loader(LoadPlan plan, LoadOptions options, ILoadObserver observer, CancellationToken cancel)
     {
@@ -35,7 +40,10 @@ public sealed partial class Loader
         _dataSource = new NpgsqlSlimDataSourceBuilder(options.Target.ConnectionString).Build();
         _userCancel = cancel;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        _rejects = new RejectSink(options.RejectDir, plan.Mapping.Collection);
+        _rejects = new RejectSink(options.RejectDir, options.Partition.IsWhole
+            ? plan.Mapping.Collection
+            : $"{plan.Mapping.Collection}.part-{options.Partition.Index}-of-{options.Partition.Count}");
+        _live = MongoSource.IsMongoUri(options.From);
     }
 
     /// <summary>The summary so far; complete after <see cref="Run"/> returns, partial when it threw.</summary>
@@ -62,6 +70,10 @@ public sealed partial class Loader
             ThrowIfFailed();
             summary.LoadSeconds = clock.Elapsed.TotalSeconds;
 
+            if (!IsLastPartition())
+            {
+                return summary; // the keys are built, and the run marked finished, by the last partition to finish
+            }
             if (!_options.NullSink && timing == ConstraintTiming.After && mode is LoadMode.Create or LoadMode.Clean)
             {
                 var constraintClock = Stopwatch.StartNew();
@@ -118,7 +130,7 @@ public sealed partial class Loader
         try
         {
             using NpgsqlConnection conn = _dataSource.OpenConnection();
-            var rejects = Checkpoints.Rejects(conn, _runId);
+            var rejects = Checkpoints.Rejects(conn, _runId, Owns);
             if (rejects.Count > 0 || _rejects.Count > 0)
             {
                 _rejects.Rewrite(rejects);
@@ -150,6 +162,18 @@ public sealed partial class Loader
         if (identity is not null)
         {
             _runId = Checkpoints.RunId(identity, _options.MappingText, _plan.Schema, _options.ChunkBytes);
+        }
+        if (!_options.Partition.IsWhole && _runId is not null)
+        {
+            Checkpoints.Lock(control, _runId);
+            try
+            {
+                return PreparePartition(control, identity!);
+            }
+            finally
+            {
+                Checkpoints.Unlock(control, _runId);
+            }
         }
         RunState? state = _runId is null ? null : Checkpoints.Find(control, _runId);
         bool unfinished = state is not null && state.FinishedAt is null;
@@ -183,6 +207,89 @@ public sealed partial class Loader
         return (_options.Mode, _options.Constraints);
     }
 
+    /// <summary>
+    /// Prepare for one of several processes sharing a load (under the run's lock): the first to arrive
+    /// prepares the tables as --mode says and starts the run; the others join it and leave the tables
+    /// alone. A partition that ran before continues only with --resume, as a whole load would.
+    /// </summary>
+    private (LoadMode, ConstraintTiming) PreparePartition(NpgsqlConnection control, string identity)
+    {
+        Partition me = _options.Partition;
+        RunState? state = Checkpoints.Find(control, _runId!);
+        Dictionary<int, bool> parts = state is null ? [] : Checkpoints.Parts(control, _runId!);
+        // A finished load is continued too when this partition took part in it and --resume is given (a
+        // pod restarted after the end): its chunks are all committed, so nothing is loaded twice.
+        if (state is not null && (state.FinishedAt is null || (_options.Resume && parts.ContainsKey(me.Index))))
+        {
+            if (state.Partitions != me.Count)
+            {
+                throw new LoadException(FailureKind.Usage,
+                    $"the unfinished load of this source and mapping is split into {state.Partitions} partition{(state.Partitions == 1 ? "" : "s")}, not {me.Count}",
+                    $"it was started {state.StartedAt:u}; its chunks are assigned by the number of partitions, which cannot change midway",
+                    state.Partitions == 1
+                        ? "finish it with --resume and no --partition, or start over with --mode clean and no --partition"
+                        : $"run its partitions with --partition I/{state.Partitions}, or finish it in one process with --resume and no --partition");
+            }
+            if (parts.ContainsKey(me.Index))
+            {
+                if (!_options.Resume)
+                {
+                    throw new LoadException(FailureKind.Usage,
+                        $"partition {me} of this load has run before (the load started {state.StartedAt:u}; {state.CommittedChunks.Count:N0} chunks of all partitions committed)",
+                        "loading it again would add its committed rows a second time",
+                        "add --resume to continue it where it stopped (a restarted Kubernetes pod should always pass --resume)");
+                }
+                _committedBefore = state.CommittedChunks;
+                _observer.Phase($"resuming partition {me} of the load started {state.StartedAt:u}");
+            }
+            else
+            {
+                Checkpoints.StartPart(control, _runId!, me.Index);
+                _observer.Phase($"joining the load started {state.StartedAt:u} as partition {me} ({parts.Count} of {me.Count} partitions started before)");
+            }
+            return (Enum.Parse<LoadMode>(state.Mode, ignoreCase: true), Enum.Parse<ConstraintTiming>(state.Constraints, ignoreCase: true));
+        }
+        if (_options.Resume)
+        {
+            // The first to arrive finds nothing to resume: start the load, so "--resume" is safe to pass always.
+            _observer.Phase($"no unfinished load to resume: starting it as partition {me}");
+        }
+        _observer.Phase($"preparing tables (partition {me}: the first of the {me.Count} partitions to arrive)");
+        Run(() => SchemaBuilder.Prepare(control, _plan, _options.Mode, _options.Constraints), "preparing the tables");
+        Checkpoints.Begin(control, _runId!, _plan.Schema, identity, _options.Mode, _options.Constraints, me.Count);
+        Checkpoints.StartPart(control, _runId!, me.Index);
+        return (_options.Mode, _options.Constraints);
+    }
+
+    /// <summary>
+    /// True for a whole load, and for the partition that finishes last (under the run's lock, so exactly
+    /// one sees every partition finished): it builds the keys and marks the run finished.
+    /// </summary>
+    private bool IsLastPartition()
+    {
+        if (_options.Partition.IsWhole || _runId is null)
+        {
+            return true;
+        }
+        using NpgsqlConnection conn = Open();
+        Checkpoints.Lock(conn, _runId);
+        try
+        {
+            int finished = Checkpoints.FinishPart(conn, _runId, _options.Partition.Index);
+            if (finished >= _options.Partition.Count)
+            {
+                _observer.Phase($"partition {_options.Partition} done, the last of {_options.Partition.Count}: finishing the load");
+                return true;
+            }
+            _observer.Phase($"partition {_options.Partition} done: {finished} of {_options.Partition.Count} partitions have finished; the last to finish builds the keys and indexes");
+            return false;
+        }
+        finally
+        {
+            Checkpoints.Unlock(conn, _runId);
+        }
+    }
+
     private void RunWorkers(IChunkSource source, List<Worker> workers, LoadSummary summary)
     {
         if (source is MongoSource live)
@@ -204,22 +311,24 @@ public sealed partial class Loader
             threads[i].Start();
         }
         Exception? sourceFault = null;
+        long ownBytes = 0;
         Guard(() =>
         {
             while (!_stop.IsCancellationRequested && NextChunk(source, ref sourceFault) is { } chunk)
             {
-                if (_committedBefore.Contains(chunk.Index))
+                if (_committedBefore.Contains(chunk.Index) || !Owns(chunk.Index))
                 {
-                    chunk.Release(); // committed by the run being resumed
+                    chunk.Release(); // committed by the run being resumed, or another partition's
                     continue;
                 }
+                ownBytes += chunk.Length;
                 if (!chunks.Writer.TryWrite(chunk))
                 {
                     chunks.Writer.WriteAsync(chunk, _stop.Token).AsTask().GetAwaiter().GetResult();
                 }
             }
         });
-        summary.BsonBytes = source.Position;
+        summary.BsonBytes = _options.Partition.IsWhole ? source.Position : ownBytes;
         chunks.Writer.TryComplete();
         foreach (Thread t in threads)
         {

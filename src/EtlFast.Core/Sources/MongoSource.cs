@@ -91,8 +91,9 @@ public sealed class MongoSource : IChunkSource
     /// threads (null: one per core, as <c>-j</c>'s default). Throws <see cref="SourceException"/> naming the
     /// hosts, never the password: with <c>connection: true</c> when the server cannot be reached.
     /// </summary>
+    /// <param name="partition">With <c>--partition</c>: only the ranges this partition owns are read (every partition plans the same ranges).</param>
     public static MongoSource Open(string uri, string database, string collection, BsonDocument? filter, int? batchSize, int chunkBytes,
-        CancellationToken cancel, int? readers = null)
+        CancellationToken cancel, int? readers = null, Load.Partition? partition = null)
     {
         MongoUrl url;
         try
@@ -113,6 +114,10 @@ public sealed class MongoSource : IChunkSource
             IMongoDatabase db = client.GetDatabase(database);
             var planner = new MongoRangePlanner(db.GetCollection<BsonDocument>(collection), retry);
             List<MongoRange> ranges = planner.Plan(cancel);
+            if (partition is { IsWhole: false } part)
+            {
+                ranges = [.. ranges.Where(r => part.OwnsRange(r.Number))];
+            }
             int n = ranges.Count == 0 ? 0 : Math.Clamp(readers ?? Environment.ProcessorCount, 1, ranges.Count);
             return new MongoSource(client, db.GetCollection<RawBsonDocument>(collection), ranges, retry, display, filter, batchSize, chunkBytes, n, cancel);
         }

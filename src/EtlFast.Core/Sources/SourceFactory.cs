@@ -29,7 +29,7 @@ public static class SourceFactory
                     throw new LoadException(FailureKind.Usage, $"--query is not an Extended JSON document: {e.Message}", hint: "for example --query '{\"age\": {\"$gte\": 21}}'");
                 }
             }
-            return MongoSource.Open(options.From, database, collection, filter, options.BatchSize, options.ChunkBytes, cancel, readers: options.Jobs);
+            return MongoSource.Open(options.From, database, collection, filter, options.BatchSize, options.ChunkBytes, cancel, readers: options.Jobs, partition: options.Partition);
         }
         OpenedSource file = SourceOpener.Open(options.From, options.Database ?? plan.Mapping.Database, collection, options.OpenStdin);
         return new StreamChunker(file.Stream, file.DisplayName, options.ChunkBytes);
