@@ -154,6 +154,42 @@ public sealed class PartitionTests : IDisposable
         Assert.True(state.Finished && state.Chunks == data.Chunks, $"checkpoints: {state}");
     }
 
+    [Fact]
+    public void Partitions_with_rejects_each_write_their_own_reject_file_and_together_every_reject_once()
+    {
+        RejectSeed data = RejectSeed.Write(_scope.Dir);
+        string rejects = _scope.Dir.File("rejects");
+        string schema = _scope.NewSchema("partrej");
+        var processes = Enumerable.Range(0, 2)
+            .Select(i => EtlfastProcess.Start([.. data.ProcessArgs(schema, FaultScope.NewAppName($"prej{i}"), rejects), "--partition", $"{i}/2"]))
+            .ToList();
+        var files = new List<List<long>>();
+        try
+        {
+            foreach (EtlfastProcess p in processes)
+            {
+                Assert.True(p.WaitForExit(Bounded) == 1, $"expected exit 1 (completed with rejects)\n{p}");
+            }
+            for (int i = 0; i < 2; i++)
+            {
+                string file = Path.Combine(rejects, $"users.part-{i}-of-2.rejects.bson");
+                Assert.True(File.Exists(file), $"no reject file {file}\n{processes[i]}");
+                files.Add(RejectTests.RejectedIds(File.ReadAllBytes(file)));
+                Assert.Contains($"{files[i].Count:N0} documents were rejected", processes[i].Err);
+            }
+        }
+        finally
+        {
+            processes.ForEach(p => p.Dispose());
+        }
+        Assert.Empty(files[0].Intersect(files[1]));
+        Assert.Equal(data.Bad.Order(), files[0].Concat(files[1]).Order());
+        using NpgsqlConnection conn = TestPg.Open();
+        CheckpointState state = CheckpointState.Of(conn, schema);
+        Assert.True(state.Finished && state.Documents == RejectSeed.Users && state.Rejected == data.Bad.Count, $"checkpoints: {state}");
+        Assert.Equal((long)(RejectSeed.Users - data.Bad.Count), (long)TestPg.Scalar(conn, $"SELECT count(DISTINCT id) FROM {TestPg.Qualify(schema, "users")}")!);
+    }
+
     [Theory]
     [InlineData("3/3", "does not exist")]
     [InlineData("1/0", "1 to 10,000")]
