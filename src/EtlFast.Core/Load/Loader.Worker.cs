@@ -24,7 +24,6 @@ public sealed partial class Loader
 
         private bool RejectMode => loader._options.OnError == ErrorAction.Reject;
 
-        private const int MaxAttempts = 6;
         private NpgsqlConnection? _conn;
 
         public void Run(ChannelReader<Chunk> chunks)
@@ -63,7 +62,7 @@ public sealed partial class Loader
                 }
                 catch (Exception e) when (attempt < MaxAttempts && !stop.IsCancellationRequested && IsTransient(e))
                 {
-                    var wait = TimeSpan.FromMilliseconds(250 * (1 << attempt));
+                    TimeSpan wait = Backoff(attempt);
                     loader._observer.Phase($"chunk {chunk.Index} (byte offset {chunk.SourceOffset}) failed: {Innermost(e).Message.ReplaceLineEndings(" ")}; retrying in {wait.TotalSeconds:N1} s ({attempt}/{MaxAttempts - 1})");
                     _conn?.Dispose();
                     _conn = null;

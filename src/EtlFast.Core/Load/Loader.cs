@@ -404,6 +404,12 @@ public sealed partial class Loader
         ThrowIfFailed();
     }
 
+    /// <summary>Attempts at a step that failed for a reason of the server or the connection: a chunk, a key build.</summary>
+    private const int MaxAttempts = 6;
+
+    /// <summary>The bounded backoff before attempt <paramref name="attempt"/> + 1: 0.5 s, doubling to 16 s.</summary>
+    private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(250 * (1 << attempt));
+
     /// <summary>
     /// One key, foreign key or index statement. A fault of the server or the connection (a terminated
     /// backend, a restart) rolled the statement back, so it runs again on a new connection after a bounded
@@ -411,7 +417,6 @@ public sealed partial class Loader
     /// </summary>
     private void ExecuteWithRetry(ref NpgsqlConnection? conn, string sql)
     {
-        const int maxAttempts = 6;
         for (int attempt = 1; ; attempt++)
         {
             try
@@ -432,10 +437,10 @@ public sealed partial class Loader
                 }, sql);
                 return;
             }
-            catch (LoadException e) when (e.Kind == FailureKind.Connection && attempt < maxAttempts && !_stop.IsCancellationRequested)
+            catch (LoadException e) when (e.Kind == FailureKind.Connection && attempt < MaxAttempts && !_stop.IsCancellationRequested)
             {
-                var wait = TimeSpan.FromMilliseconds(250 * (1 << attempt));
-                _observer.Phase($"{Shorten(sql)} failed: {Redact((e.InnerException ?? e).Message).ReplaceLineEndings(" ")}; retrying in {wait.TotalSeconds:N1} s ({attempt}/{maxAttempts - 1})");
+                TimeSpan wait = Backoff(attempt);
+                _observer.Phase($"{Shorten(sql)} failed: {Redact((e.InnerException ?? e).Message).ReplaceLineEndings(" ")}; retrying in {wait.TotalSeconds:N1} s ({attempt}/{MaxAttempts - 1})");
                 conn?.Dispose();
                 conn = null;
                 _stop.Token.WaitHandle.WaitOne(wait);
