@@ -39,7 +39,7 @@ public static class Inferrer
     public static InferResult Run(InferOptions options, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var walker = new SampleWalker();
+        SampleWalker walker;
         string collection;
         string? database = options.Database;
         string sample;
@@ -52,12 +52,13 @@ public static class Inferrer
             }
             collection = options.Collection
                 ?? throw new SourceException("no MongoDB collection to sample", "pass -c/--collection NAME");
-            sample = Sampler.FromMongo(options.From, database, collection, options.SampleSize, walker, cancel);
+            (walker, sample) = Sampler.FromMongo(options.From, database, collection, options.SampleSize, cancel);
         }
         else
         {
             (collection, database) = FileCollection(options.From, options.Collection, database);
             OpenedSource source = SourceOpener.Open(options.From, database, collection, options.OpenStdin);
+            walker = new SampleWalker();
             sample = Sampler.FromStream(source, options.SampleSize, walker, cancel);
         }
         if (walker.Documents == 0)

@@ -192,7 +192,7 @@ public sealed class LayoutPlanner
                 childNote = $"linked to {_rootKey.Table}: the items of {Quote(arrayPath)} have no unique \"id\" of their own for a foreign key";
                 string rootColumn = link is not null && link.From == "$root._id"
                     ? link.Name
-                    : AddColumn(table, _rootSingular + "_id", _rootKey.Type, "$root._id", $"{_rootKey.Table}.{_rootKey.Column}", null);
+                    : AddColumn(table, Naming.Fit(_rootSingular, "_id"), _rootKey.Type, "$root._id", $"{_rootKey.Table}.{_rootKey.Column}", null);
                 string ordinal = AddColumn(table, "ordinal", "integer", "$ordinal", null,
                     $"position among the document's {Quote(path)} items, from 0");
                 table.PrimaryKey.Add(rootColumn);
@@ -209,7 +209,7 @@ public sealed class LayoutPlanner
         {
             return null;
         }
-        string name = AddColumn(table, Naming.Singular(link.Table) + "_id", link.Type, link.From, $"{link.Table}.{link.Column}", null);
+        string name = AddColumn(table, Naming.Fit(Naming.Singular(link.Table), "_id"), link.Type, link.From, $"{link.Table}.{link.Column}", null);
         return table.Columns.First(c => c.Name == name);
     }
 

@@ -47,58 +47,60 @@ public static class Sampler
 
     /// <summary>
     /// <c>{$sample: {size: N}}</c> on a live collection, through the same connection handling as the live
-    /// load source. Connection faults are retried briefly, then reported as <see cref="SourceException"/>.
+    /// load source, walked as the documents arrive. A connection fault is retried briefly, each try
+    /// into a fresh walker (so nothing is counted twice), then reported as <see cref="SourceException"/>.
     /// </summary>
-    public static string FromMongo(string uri, string database, string collection, int size, SampleWalker walker, CancellationToken cancel)
+    public static (SampleWalker Walker, string Description) FromMongo(string uri, string database, string collection, int size, CancellationToken cancel)
     {
-        ArgumentNullException.ThrowIfNull(walker);
         (MongoClient client, string hosts, string? password) = MongoSource.ConnectClient(uri, database, cancel);
         string display = $"mongodb://{hosts}/{database}.{collection}";
         using (client)
         {
             IMongoCollection<RawBsonDocument> target = client.GetDatabase(database).GetCollection<RawBsonDocument>(collection);
             var retry = new MongoRetry(display, password);
-            List<byte[]> documents = retry.Run(() => Fetch(target, size, cancel), $"running {{$sample: {{size: {size}}}}}", cancel);
-            long offset = 0;
-            foreach (byte[] document in documents)
-            {
-                walker.Add(document, offset);
-                offset += document.Length;
-            }
+            SampleWalker walker = retry.Run(() => Walk(target, size, cancel), $"running {{$sample: {{size: {size}}}}}", cancel);
+            string description = walker.Documents == 0 ? $"{display}, which is empty or does not exist" : $"{walker.Documents:N0} documents $sample picked from {display}";
+            return (walker, description);
         }
-        return walker.Documents == 0 ? $"{display}, which is empty or does not exist" : $"{walker.Documents:N0} documents $sample picked from {display}";
     }
 
-    private static List<byte[]> Fetch(IMongoCollection<RawBsonDocument> collection, int size, CancellationToken cancel)
+    private static SampleWalker Walk(IMongoCollection<RawBsonDocument> collection, int size, CancellationToken cancel)
     {
+        var walker = new SampleWalker();
         BsonDocument[] stages = [new("$sample", new BsonDocument("size", size))];
-        var documents = new List<byte[]>();
         using IAsyncCursor<RawBsonDocument> cursor = collection.Aggregate(
             PipelineDefinition<RawBsonDocument, RawBsonDocument>.Create(stages), new AggregateOptions { AllowDiskUse = true }, cancel);
+        byte[] buffer = [];
+        long offset = 0; // there is no file: offsets count the bytes sampled so far
         while (cursor.MoveNext(cancel))
         {
             foreach (RawBsonDocument doc in cursor.Current)
             {
                 using (doc)
                 {
-                    documents.Add(CopyOut(doc.Slice));
+                    int length = doc.Slice.Length;
+                    if (buffer.Length < length)
+                    {
+                        buffer = new byte[Math.Max(length, buffer.Length * 2)];
+                    }
+                    CopyOut(doc.Slice, buffer.AsSpan(0, length));
+                    walker.Add(buffer.AsSpan(0, length), offset);
+                    offset += length;
                 }
             }
         }
-        return documents;
+        return walker;
     }
 
-    private static byte[] CopyOut(IByteBuffer slice)
+    private static void CopyOut(IByteBuffer slice, Span<byte> target)
     {
-        byte[] bytes = new byte[slice.Length];
         int position = 0;
-        while (position < bytes.Length)
+        while (position < target.Length)
         {
             ArraySegment<byte> segment = slice.AccessBackingBytes(position);
-            int n = Math.Min(segment.Count, bytes.Length - position);
-            segment.AsSpan(0, n).CopyTo(bytes.AsSpan(position));
+            int n = Math.Min(segment.Count, target.Length - position);
+            segment.AsSpan(0, n).CopyTo(target[position..]);
             position += n;
         }
-        return bytes;
     }
 }
