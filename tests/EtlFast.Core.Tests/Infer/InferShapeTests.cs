@@ -119,4 +119,57 @@ public sealed class InferShapeTests : IDisposable
         Assert.Equal("shop", mapping.Database);
         Assert.Equal("things", mapping.Collection);
     }
+
+    [Fact]
+    public void Every_bson_type_gets_the_documented_column_type_and_loads()
+    {
+        var docs = new List<BsonDocument>();
+        for (int i = 0; i < 20; i++)
+        {
+            docs.Add(new BsonDocument
+            {
+                { "_id", new BsonDocument { { "a", i }, { "b", "x" } } }, // a compound key: jsonb
+                { "i32", i },
+                { "i64", (long)i << 40 },
+                { "dbl", i + 0.5 },
+                { "dec", new BsonDecimal128(Decimal128.Parse($"{i}.25")) },
+                { "str", $"s{i}" },
+                { "flag", i % 2 == 0 },
+                { "at", new BsonDateTime(DateTime.UnixEpoch.AddDays(i)) },
+                { "ts", new BsonTimestamp(1_700_000_000 + i, 1) },
+                { "oid", new ObjectId($"65a0000000000000000000{i:x2}") },
+                { "uid", new BsonBinaryData(new Guid($"00000000-0000-0000-0000-0000000000{i:x2}"), GuidRepresentation.Standard) },
+                { "bin", new BsonBinaryData(new byte[] { 1, 2, (byte)i }) },
+                { "re", new BsonRegularExpression("^a", "i") },
+                { "nothing", BsonNull.Value },
+                { "num", i % 2 == 0 ? new BsonInt32(i) : new BsonDouble(i + 0.5) },
+                { "wide", i % 2 == 0 ? new BsonInt32(i) : new BsonInt64(i) },
+                { "lowest", BsonMinKey.Value },
+                { "code", new BsonJavaScript("return 1") },
+                { "matrix", new BsonArray { new BsonArray { 1, 2 }, new BsonArray { 3 } } },
+                { "none", new BsonArray() },
+            });
+        }
+        string source = _dir.Write("types.bson", BsonFile.Encode(docs));
+        string mappingPath = _dir.File("types.json");
+        Etlfast.Run(["infer", "--from", source, "-o", mappingPath, "-q"]).Ok();
+        string schema = _schemas.New("infer_types");
+
+        Etlfast.Load(source, mappingPath, schema, "-q").Ok();
+
+        using NpgsqlConnection conn = TestPg.Open();
+        Dictionary<string, string> types = PgTable.Columns(conn, schema, "types").ToDictionary(c => c.Name, c => c.Type);
+        var expected = new Dictionary<string, string>
+        {
+            ["id"] = "jsonb", ["i32"] = "integer", ["i64"] = "bigint", ["dbl"] = "double precision", ["dec"] = "numeric",
+            ["str"] = "text", ["flag"] = "boolean", ["at"] = "timestamp with time zone", ["ts"] = "timestamp with time zone",
+            ["oid"] = "text", ["uid"] = "uuid", ["bin"] = "bytea", ["re"] = "jsonb", ["nothing"] = "jsonb", ["num"] = "double precision",
+            ["wide"] = "bigint", ["lowest"] = "jsonb", ["code"] = "text", ["matrix"] = "jsonb", ["none"] = "jsonb",
+        };
+        Assert.Equal(expected.OrderBy(e => e.Key), types.OrderBy(e => e.Key));
+        Assert.Equal(20L, PgTable.Count(conn, schema, "types"));
+        Assert.Equal("00000000-0000-0000-0000-000000000007",
+            TestPg.Scalar(conn, $"SELECT uid::text FROM {TestPg.Qualify(schema, "types")} WHERE i32 = 7"));
+        Assert.Equal(20L, TestPg.Scalar(conn, $"SELECT count(*) FROM {TestPg.Qualify(schema, "types")} WHERE nothing IS NULL"));
+    }
 }
