@@ -182,8 +182,9 @@ internal static class InferCommand
     private static void Report(TextWriter err, InferResult r, string target)
     {
         InferredLayout layout = r.Layout;
-        err.WriteLine($"etlfast: sampled {r.Sample} ({r.Bytes / 1048576.0:N1} MB)");
-        err.WriteLine($"etlfast: proposed {layout.Tables.Count} tables, {layout.Columns} columns, written to {target}");
+        string size = r.Bytes < 1048576 ? $"{r.Bytes / 1024.0:N1} KB" : $"{r.Bytes / 1048576.0:N1} MB";
+        err.WriteLine($"etlfast: sampled {r.Sample} ({size})");
+        err.WriteLine($"etlfast: proposed {layout.Tables.Count} table{(layout.Tables.Count == 1 ? "" : "s")}, {layout.Columns} columns, written to {target}");
         int nameWidth = Math.Min(40, layout.Tables.Max(t => t.Name.Length));
         int pathWidth = Math.Min(50, layout.Tables.Max(t => (t.Path ?? "(documents)").Length));
         foreach (InferredTable t in layout.Tables)

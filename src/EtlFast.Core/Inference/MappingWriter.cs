@@ -19,7 +19,7 @@ public static class MappingWriter
         int left = layout.Flags.Count(f => f.Kind == FlagKind.NotMapped);
         int unstorable = layout.Flags.Count(f => f.Kind == FlagKind.Unstorable);
         Comment(w, "", $"Proposed by \"etlfast infer\" from {sample}.");
-        Comment(w, "", $"{layout.Tables.Count} tables, {layout.Columns} columns. Flagged: {mixed} mixed-type (MIXED), {rare} rare (RARE), {left} not mapped (NOT MAPPED), {unstorable} unstorable (UNSTORABLE).");
+        Comment(w, "", $"{layout.Tables.Count} table{(layout.Tables.Count == 1 ? "" : "s")}, {layout.Columns} columns. Flagged: {mixed} mixed-type (MIXED), {rare} rare (RARE), {left} not mapped (NOT MAPPED), {unstorable} unstorable (UNSTORABLE).");
         Comment(w, "", "Fields present and non-null in every sampled object are NOT NULL: a document without one stops the load");
         Comment(w, "", "with a message naming it (add \"onMissing\": \"null\" to let it through). Read it, rename freely, then");
         Comment(w, "", "etlfast load --from SOURCE --mapping THIS_FILE --to postgresql://...   (see docs/infer.md, docs/mapping.md)");
