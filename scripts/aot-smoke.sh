@@ -36,6 +36,16 @@ psql_q() { psql -X -At -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d "${PGDATABASE:-
 [ "$(psql_q 'select count(*) from aot_file.users')" = 300 ] || fail "file load: users is not 300 rows"
 file_rows=$(psql_q "select sum(n) from (select count(*) n from aot_file.activity_log union all select count(*) from aot_file.attachments union all select count(*) from aot_file.messages) t")
 
+# infer proposes a mapping from the file (no reflection-based JSON under AOT), and load takes it unchanged.
+"$bin" infer --help | grep -q -- "--sample" || fail "infer --help"
+"$bin" infer --from "$tmp/users.bson" -c users -o "$tmp/inferred.json" 2>"$tmp/infer.err" || fail "infer failed: $(cat "$tmp/infer.err")"
+grep -q "proposed 15 tables" "$tmp/infer.err" || fail "infer did not propose the seed's 15 tables: $(cat "$tmp/infer.err")"
+"$bin" load --from "$tmp/users.bson" --mapping "$tmp/inferred.json" --to "$to" --schema aot_infer -q \
+  || fail "load with the inferred mapping failed"
+infer_rows=$(psql_q "select sum(n) from (select count(*) n from aot_infer.activity_log union all select count(*) from aot_infer.attachments union all select count(*) from aot_infer.messages) t")
+[ "$infer_rows" = "$file_rows" ] || fail "the inferred mapping loaded $infer_rows child rows, the seed mapping $file_rows"
+echo "   infer: 15 tables proposed; loading with them gives the seed mapping's $file_rows child rows"
+
 # Live MongoDB source through the official driver, against the wire-protocol test server.
 server=tests/EtlFast.WireServer/bin/Release/net10.0/EtlFast.WireServer.dll
 [ -f "$server" ] || dotnet build tests/EtlFast.WireServer -c Release -nologo -v quiet -clp:ErrorsOnly
@@ -54,3 +64,6 @@ live_rows=$(psql_q "select sum(n) from (select count(*) n from aot_live.activity
 same=$(psql_q "select count(*) from (select * from aot_file.messages except select * from aot_live.messages) d")
 [ "$same" = 0 ] || fail "live and file loads differ in messages"
 echo "   file and live loads agree: 300 users, $file_rows child rows checked"
+"$bin" infer --from "$uri" -d sample_db -c users --sample 100 -q -o "$tmp/live.json" || fail "infer from $uri failed"
+grep -q '"path": "profile.education\[\]"' "$tmp/live.json" || fail "infer from $uri: no education table in $(cat "$tmp/live.json")"
+echo "   infer from the live server (\$sample) works"

@@ -36,6 +36,7 @@ public static class Cli
                 "gen" => GenCommand.Run(args, ctx),
                 "load" => LoadCommand.Run(args, ctx),
                 "verify" => VerifyCommand.Run(args, ctx),
+                "infer" => InferCommand.Run(args, ctx),
                 _ => throw new UsageException($"unknown command \"{command}\"", "run \"etlfast --help\" to see the commands"),
             };
         }

@@ -23,6 +23,7 @@ internal static class Help
         Commands:
           load     copy a mongodump file or directory into PostgreSQL tables, as a mapping says
           verify   compare the tables with rows recomputed from the source (counts and checksums)
+          infer    sample a source and propose a mapping (tables, columns, keys) to load it with
           gen      generate sample data (the seed benchmark's user documents) as a .bson file
 
         Options:
@@ -31,6 +32,7 @@ internal static class Help
 
         Examples:
           etlfast gen users --count 10000 -o users.bson
+          etlfast infer --from users.bson -o users.json
           etlfast load --from users.bson --mapping examples/seed-users.json \
                        --to postgresql://postgres@localhost/postgres
 

@@ -95,16 +95,7 @@ public sealed class MongoSource : IChunkSource
     public static MongoSource Open(string uri, string database, string collection, BsonDocument? filter, int? batchSize, int chunkBytes,
         CancellationToken cancel, int? readers = null, Load.Partition? partition = null)
     {
-        MongoUrl url;
-        try
-        {
-            url = MongoUrl.Create(uri);
-        }
-        catch (Exception e) when (e is MongoConfigurationException or ArgumentException or FormatException)
-        {
-            throw new SourceException($"invalid MongoDB connection string: {Redact(e.Message, uri)}",
-                "write mongodb://[user:password@]host[:port][,host...]/[database][?options] (or mongodb+srv://)");
-        }
+        MongoUrl url = ParseUrl(uri);
         string hosts = string.Join(",", url.Servers.Select(s => s.ToString()));
         string display = $"mongodb://{hosts}/{database}.{collection}";
         var retry = new MongoRetry(display, url.Password);
@@ -125,6 +116,30 @@ public sealed class MongoSource : IChunkSource
         {
             client.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A connected client for other readers of a live collection (<c>etlfast infer</c>): the same URI
+    /// handling, timeout and messages as <see cref="Open"/>. Returns the hosts and password for messages.
+    /// </summary>
+    internal static (MongoClient Client, string Hosts, string? Password) ConnectClient(string uri, string database, CancellationToken cancel)
+    {
+        MongoUrl url = ParseUrl(uri);
+        string hosts = string.Join(",", url.Servers.Select(s => s.ToString()));
+        return (Connect(url, uri, hosts, database, cancel), hosts, url.Password);
+    }
+
+    private static MongoUrl ParseUrl(string uri)
+    {
+        try
+        {
+            return MongoUrl.Create(uri);
+        }
+        catch (Exception e) when (e is MongoConfigurationException or ArgumentException or FormatException)
+        {
+            throw new SourceException($"invalid MongoDB connection string: {Redact(e.Message, uri)}",
+                "write mongodb://[user:password@]host[:port][,host...]/[database][?options] (or mongodb+srv://)");
         }
     }
 
