@@ -40,8 +40,8 @@ public sealed class Verifier(LoadPlan plan, LoadOptions options)
                 encoder.BeginChunk(source.DisplayName);
                 for (int offset = 0; offset < chunk.Length;)
                 {
-                    int length = BinaryPrimitives.ReadInt32LittleEndian(chunk.Buffer.AsSpan(offset));
-                    encoder.Encode(chunk.Buffer.AsMemory(offset, length), chunk.SourceOffset + offset); // a rejected document loads no rows
+                    int length = BinaryPrimitives.ReadInt32LittleEndian(chunk.Span[offset..]);
+                    encoder.Encode(chunk.Memory.Slice(offset, length), chunk.SourceOffset + offset); // a rejected document loads no rows
                     offset += length;
                 }
                 encoder.EndChunk();
