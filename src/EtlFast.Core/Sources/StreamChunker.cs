@@ -37,7 +37,10 @@ public sealed class StreamChunker : IChunkSource
         _stream = stream;
         _chunkBytes = Math.Max(chunkBytes, 5);
         _maxDocumentSize = maxDocumentSize;
-        _pool = new ChunkBlockPool(_chunkBytes);
+        // Blocks as large as a chunk may grow (twice the chunk size, see Next), so the document that
+        // crosses the chunk size never makes the chunker move the chunk into a bigger block. Unmanaged
+        // pages are resident only once written: a block costs its chunk's bytes, not its size.
+        _pool = new ChunkBlockPool((int)Math.Min(2L * _chunkBytes, Array.MaxLength));
         _buffer = _pool.Rent(_chunkBytes);
     }
 
