@@ -10,21 +10,26 @@ namespace EtlFast.PgCopy;
 /// One table's PostgreSQL binary COPY stream under construction, in a pooled, growable byte buffer.
 /// Fields are written in the binary format of
 /// https://www.postgresql.org/docs/current/sql-copy.html (big-endian, each field preceded by its
-/// length, -1 for NULL). Nothing here allocates once the buffer has grown to its working size.
+/// length, -1 for NULL). Nothing here allocates once the buffer has grown to its working size. The
+/// bytes live in unmanaged memory (<see cref="NativeBlock"/>), out of the garbage collector's way.
 /// </summary>
-public sealed class CopyBuffer : IBufferWriter<byte>, IDisposable
+public sealed unsafe class CopyBuffer : IBufferWriter<byte>, IDisposable
 {
     /// <summary>"PGCOPY\n\xff\r\n\0", then flags and header-extension length (both 0).</summary>
     private static ReadOnlySpan<byte> Header => [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
     public const int HeaderLength = 19;
 
-    private byte[] _buffer;
+    private NativeBlock? _block;
+    private byte* _buffer;
+    private int _capacity;
     private int _length;
 
     public CopyBuffer(int initialCapacity = 64 * 1024)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, 256));
+        _block = new NativeBlock(Math.Max(initialCapacity, 256));
+        _buffer = _block.Pointer;
+        _capacity = _block.Length;
     }
 
     /// <summary>Rows started since the last <see cref="Reset"/>.</summary>
@@ -33,9 +38,9 @@ public sealed class CopyBuffer : IBufferWriter<byte>, IDisposable
     /// <summary>Bytes written since the last <see cref="Reset"/>.</summary>
     public int Length => _length;
 
-    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _length);
+    public ReadOnlySpan<byte> WrittenSpan => new(_buffer, _length);
 
-    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _length);
+    public ReadOnlyMemory<byte> WrittenMemory => _block is null ? ReadOnlyMemory<byte>.Empty : _block.Memory[.._length];
 
     /// <summary>Empties the buffer, keeping its capacity.</summary>
     public void Reset()
@@ -170,7 +175,8 @@ public sealed class CopyBuffer : IBufferWriter<byte>, IDisposable
     /// <summary>Fills in the length of the field begun at <paramref name="mark"/>.</summary>
     public void EndField(int mark)
     {
-        BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(mark), _length - mark - 4);
+        Debug.Assert(mark >= 0 && mark + 4 <= _length);
+        BinaryPrimitives.WriteInt32BigEndian(new Span<byte>(_buffer + mark, 4), _length - mark - 4);
     }
 
     public void WriteRaw(ReadOnlySpan<byte> bytes)
@@ -202,29 +208,29 @@ public sealed class CopyBuffer : IBufferWriter<byte>, IDisposable
     public Span<byte> GetSpan(int sizeHint = 0)
     {
         sizeHint = Math.Max(sizeHint, 1);
-        if (_buffer.Length - _length < sizeHint)
+        if (_capacity - _length < sizeHint)
         {
             Grow(sizeHint);
         }
-        return _buffer.AsSpan(_length);
+        return new Span<byte>(_buffer + _length, _capacity - _length);
     }
 
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
         GetSpan(Math.Max(sizeHint, 1));
-        return _buffer.AsMemory(_length);
+        return _block!.Memory[_length..];
     }
 
     public void Advance(int count)
     {
-        Debug.Assert(count >= 0 && _length + count <= _buffer.Length);
+        Debug.Assert(count >= 0 && _length + count <= _capacity);
         _length += count;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow(int sizeHint)
     {
-        long wanted = Math.Max((long)_buffer.Length * 2, (long)_length + sizeHint);
+        long wanted = Math.Max((long)_capacity * 2, (long)_length + sizeHint);
         if (wanted > Array.MaxLength)
         {
             wanted = (long)_length + sizeHint;
@@ -233,14 +239,12 @@ public sealed class CopyBuffer : IBufferWriter<byte>, IDisposable
                 throw new InvalidOperationException($"a COPY buffer cannot grow past {Array.MaxLength} bytes; use smaller chunks");
             }
         }
-        byte[] next = ArrayPool<byte>.Shared.Rent((int)wanted);
-        _buffer.AsSpan(0, _length).CopyTo(next);
-        if (_buffer.Length > 0)
-        {
-            // After Dispose the buffer is the empty array, which is not the pool's to take back.
-            ArrayPool<byte>.Shared.Return(_buffer);
-        }
-        _buffer = next;
+        var next = new NativeBlock((int)wanted);
+        new ReadOnlySpan<byte>(_buffer, _length).CopyTo(next.GetSpan());
+        ((IDisposable?)_block)?.Dispose(); // null after Dispose: a disposed buffer written again starts afresh
+        _block = next;
+        _buffer = next.Pointer;
+        _capacity = next.Length;
     }
 
     [DoesNotReturn, StackTraceHidden]
@@ -250,12 +254,11 @@ public sealed class CopyBuffer : IBufferWriter<byte>, IDisposable
 
     public void Dispose()
     {
-        byte[] buffer = _buffer;
-        _buffer = [];
+        NativeBlock? block = _block;
+        _block = null;
+        _buffer = null;
+        _capacity = 0;
         _length = 0;
-        if (buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        ((IDisposable?)block)?.Dispose();
     }
 }

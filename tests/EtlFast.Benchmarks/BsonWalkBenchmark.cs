@@ -1,12 +1,4 @@
-using System.Globalization;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Reports;
-using BenchmarkDotNet.Running;
-using Perfolizer.Horology;
 using EtlFast.Bson;
 using BsonReader = EtlFast.Bson.BsonReader;
 using BsonType = EtlFast.Bson.BsonType;
@@ -25,7 +17,7 @@ namespace EtlFast.Benchmarks;
 /// of BSON per second.
 /// </summary>
 [MemoryDiagnoser]
-[Config(typeof(Config))]
+[Config(typeof(ShortRunConfig))]
 public class BsonWalkBenchmark
 {
     public const int Documents = 1000;
@@ -72,7 +64,7 @@ public class BsonWalkBenchmark
     }
 
     // Reads every value through its typed accessor and folds it into a sum, so nothing is skipped.
-    private static long Walk(ref BsonReader reader)
+    internal static long Walk(ref BsonReader reader)
     {
         long sum = 0;
         while (reader.Read())
@@ -142,48 +134,5 @@ public class BsonWalkBenchmark
             }
         }
         return sum;
-    }
-
-    private sealed class Config : ManualConfig
-    {
-        public Config()
-        {
-            // Two shared cores: a short run (1 launch, 3 warmups, 15 measured iterations of ~100 ms)
-            // is enough to compare readers measured side by side; many short iterations give Min a
-            // chance to catch quiet moments. In-process, because building a separate benchmark exe
-            // (with the whole engine it references) outlasts BenchmarkDotNet's build timeout here.
-            AddJob(Job.ShortRun.WithIterationCount(15).WithIterationTime(TimeInterval.FromMilliseconds(100))
-                .WithToolchain(InProcessEmitToolchain.Instance).WithId("ShortRun-InProcess"));
-            // The machine is shared: Min and Median show what the noise in Mean hides.
-            AddColumn(StatisticColumn.Min, StatisticColumn.Median, new ThroughputColumn());
-        }
-    }
-
-    /// <summary>MB/s of BSON walked: the average document size over the measured ns/doc.</summary>
-    private sealed class ThroughputColumn : IColumn
-    {
-        private static readonly Lazy<double> AverageBytes = new(() => SeedDocuments.Build(Documents).Average(d => d.Length));
-
-        public string Id => "BsonMBps";
-        public string ColumnName => "MB/s";
-        public bool AlwaysShow => true;
-        public ColumnCategory Category => ColumnCategory.Custom;
-        public int PriorityInCategory => 0;
-        public bool IsNumeric => true;
-        public UnitType UnitType => UnitType.Dimensionless;
-        public string Legend => $"Megabytes (10^6) of BSON per second; documents average {AverageBytes.Value:F0} bytes";
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-        {
-            double? nsPerDoc = summary[benchmarkCase]?.ResultStatistics?.Mean;
-            return nsPerDoc is > 0
-                ? (AverageBytes.Value / nsPerDoc.Value * 1e3).ToString("N0", CultureInfo.InvariantCulture)
-                : "NA";
-        }
-
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-        public bool IsAvailable(Summary summary) => true;
     }
 }

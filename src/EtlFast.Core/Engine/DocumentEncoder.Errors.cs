@@ -11,7 +11,7 @@ namespace EtlFast.Core.Engine;
 public sealed partial class DocumentEncoder
 {
     [DoesNotReturn]
-    private bool Fail(TablePlan table, ColumnPlan column, ValueRef r, string reason) => throw Describe(table, column, r, reason);
+    private bool Fail(TablePlan table, ColumnPlan column, in ValueRef r, string reason) => throw Describe(table, column, r, reason);
 
     private DataException Describe(TablePlan table, ColumnPlan column, ValueRef r, string reason)
     {

@@ -27,7 +27,7 @@ public static class Sampler
         {
             try
             {
-                ReadOnlySpan<byte> bytes = chunk.Buffer.AsSpan(0, chunk.Length);
+                ReadOnlySpan<byte> bytes = chunk.Span;
                 int pos = 0;
                 while (pos < bytes.Length && walker.Documents < size)
                 {

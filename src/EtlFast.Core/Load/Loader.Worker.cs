@@ -108,7 +108,7 @@ public sealed partial class Loader
             int rejected = 0;
             for (int offset = 0; offset < chunk.Length;)
             {
-                int length = BinaryPrimitives.ReadInt32LittleEndian(chunk.Buffer.AsSpan(offset));
+                int length = BinaryPrimitives.ReadInt32LittleEndian(chunk.Span[offset..]);
                 if (!EncodeOne(chunk, offset, length))
                 {
                     rejected++;
@@ -151,7 +151,7 @@ public sealed partial class Loader
         /// <param name="record">False when the document was seen before (the slow path re-encodes a chunk) and already recorded.</param>
         private bool EncodeOne(Chunk chunk, int offset, int length, bool record = true)
         {
-            ReadOnlyMemory<byte> doc = chunk.Buffer.AsMemory(offset, length);
+            ReadOnlyMemory<byte> doc = chunk.Memory.Slice(offset, length);
             long at = chunk.SourceOffset + offset;
             string reason;
             try
@@ -269,7 +269,7 @@ public sealed partial class Loader
             using NpgsqlTransaction tx = conn.BeginTransaction();
             for (int offset = 0; offset < chunk.Length;)
             {
-                int length = BinaryPrimitives.ReadInt32LittleEndian(chunk.Buffer.AsSpan(offset));
+                int length = BinaryPrimitives.ReadInt32LittleEndian(chunk.Span[offset..]);
                 documents++;
                 _encoder.BeginChunk(sourceName);
                 bool encoded = EncodeOne(chunk, offset, length, record: false);
@@ -298,14 +298,14 @@ public sealed partial class Loader
                 {
                     if (!RejectMode)
                     {
-                        ReadOnlySpan<byte> bad = chunk.Buffer.AsSpan(offset, length);
+                        ReadOnlySpan<byte> bad = chunk.Span.Slice(offset, length);
                         throw new LoadException(FailureKind.Data,
                             $"document _id {DocumentEncoder.DescribeId(bad)} at byte offset {chunk.SourceOffset + offset} of {sourceName} (in the chunk at byte offsets {chunk.SourceOffset}..{chunk.SourceOffset + chunk.Length}): table \"{pg.TableName}\": {pg.MessageText}",
                             pg.Detail, "its chunk was rolled back and committed chunks stay; fix the data (or use --on-error reject), then re-run with --resume", pg);
                     }
                     tx.Rollback("doc");
                     rejected++;
-                    Reject(chunk.Buffer.AsSpan(offset, length), chunk.SourceOffset + offset,
+                    Reject(chunk.Span.Slice(offset, length), chunk.SourceOffset + offset,
                         $"table \"{pg.TableName}\"{(pg.ColumnName is null ? "" : $", column \"{pg.ColumnName}\"")}: {pg.MessageText}{(pg.Detail is null ? "" : " (" + pg.Detail + ")")}");
                 }
                 offset += length;

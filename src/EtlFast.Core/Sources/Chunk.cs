@@ -1,4 +1,5 @@
 using System.Buffers;
+using EtlFast.PgCopy;
 
 namespace EtlFast.Core.Sources;
 
@@ -8,16 +9,37 @@ namespace EtlFast.Core.Sources;
 /// </summary>
 public sealed class Chunk
 {
+    private byte[]? _array;        // from ArrayPool<byte>.Shared (live source)
+    private NativeBlock? _block;   // from a ChunkBlockPool (files and streams)
+    private ChunkBlockPool? _pool;
+
     internal Chunk(byte[] buffer, int length, long sourceOffset, long index, int documents)
+        : this(buffer.AsMemory(0, length), sourceOffset, index, documents)
     {
-        Buffer = buffer;
-        Length = length;
+        _array = buffer;
+    }
+
+    internal Chunk(NativeBlock block, ChunkBlockPool pool, int length, long sourceOffset, long index, int documents)
+        : this(block.Memory[..length], sourceOffset, index, documents)
+    {
+        _block = block;
+        _pool = pool;
+    }
+
+    private Chunk(ReadOnlyMemory<byte> memory, long sourceOffset, long index, int documents)
+    {
+        Memory = memory;
+        Length = memory.Length;
         SourceOffset = sourceOffset;
         Index = index;
         Documents = documents;
     }
 
-    public byte[] Buffer { get; private set; }
+    /// <summary>The chunk's bytes (<see cref="Length"/> of them); empty once released.</summary>
+    public ReadOnlyMemory<byte> Memory { get; private set; }
+
+    public ReadOnlySpan<byte> Span => Memory.Span;
+
     public int Length { get; }
     /// <summary>Byte offset of the first document in the source (decompressed) stream.</summary>
     public long SourceOffset { get; }
@@ -25,14 +47,75 @@ public sealed class Chunk
     public long Index { get; }
     public int Documents { get; }
 
-    /// <summary>Returns the buffer to the pool; the chunk is unusable afterwards.</summary>
+    /// <summary>Returns the buffer to its pool; the chunk is unusable afterwards.</summary>
     public void Release()
     {
-        byte[] b = Buffer;
-        Buffer = [];
-        if (b.Length > 0)
+        Memory = default;
+        if (_array is { } array)
         {
-            ArrayPool<byte>.Shared.Return(b);
+            _array = null;
+            ArrayPool<byte>.Shared.Return(array);
+        }
+        if (_block is { } block)
+        {
+            _block = null;
+            _pool!.Return(block);
+        }
+    }
+}
+
+/// <summary>
+/// The unmanaged buffers a chunker cuts chunks into, reused as workers release them. As many exist
+/// as chunks are in flight (queued, being encoded, being cut), each touched only as far as its
+/// chunks reached. Thread-safe: workers return, the chunker rents.
+/// </summary>
+public sealed class ChunkBlockPool : IDisposable
+{
+    private readonly Stack<NativeBlock> _free = new();
+    private readonly int _blockBytes;
+    private bool _disposed;
+
+    public ChunkBlockPool(int blockBytes) => _blockBytes = blockBytes;
+
+    /// <summary>A block of at least <paramref name="minimumBytes"/> (and at least the pool's block size).</summary>
+    public NativeBlock Rent(int minimumBytes)
+    {
+        lock (_free)
+        {
+            while (_free.TryPop(out NativeBlock? block))
+            {
+                if (block.Length >= minimumBytes)
+                {
+                    return block;
+                }
+                ((IDisposable)block).Dispose(); // grown for a smaller need: make room for a bigger one
+            }
+        }
+        return new NativeBlock(Math.Max(minimumBytes, _blockBytes));
+    }
+
+    public void Return(NativeBlock block)
+    {
+        lock (_free)
+        {
+            if (!_disposed)
+            {
+                _free.Push(block);
+                return;
+            }
+        }
+        ((IDisposable)block).Dispose(); // a chunk released after its source closed
+    }
+
+    public void Dispose()
+    {
+        lock (_free)
+        {
+            _disposed = true;
+            while (_free.TryPop(out NativeBlock? block))
+            {
+                ((IDisposable)block).Dispose();
+            }
         }
     }
 }

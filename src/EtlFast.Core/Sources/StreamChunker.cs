@@ -1,21 +1,32 @@
 using System.Buffers;
+using EtlFast.PgCopy;
+using System.Buffers.Binary;
 using EtlFast.Bson;
 
 namespace EtlFast.Core.Sources;
 
 /// <summary>
-/// Cuts a stream of BSON documents (a mongodump .bson, decompressed if need be) into chunks of about
-/// <c>chunkBytes</c> at document boundaries. Runs on one thread, ahead of the workers. The chunk
-/// boundaries depend only on the stream and the chunk size, so a re-run cuts the same chunks.
+/// Cuts a stream of BSON documents (a mongodump .bson, decompressed if need be) into chunks at
+/// document boundaries: a chunk ends at the first boundary at or past <c>chunkBytes</c>, unless the
+/// document that crosses it would make the chunk more than twice that size (then it starts the next
+/// chunk). Runs on one thread, ahead of the workers. The boundaries depend only on the stream and the
+/// chunk size, never on how reads happen to return, so a re-run cuts the same chunks.
 /// Documents are framed up to <see cref="BsonReader.MaxFramedDocumentSize"/>: one over MongoDB's 16 MiB
 /// limit is handed out like any other, for the worker to refuse or reject by its <c>_id</c>.
 /// </summary>
+/// <remarks>
+/// The stream is read up to the chunk size, then exactly to the end of the document that crosses it,
+/// never beyond: nothing of the next chunk is read into this chunk's buffer, so nothing is copied
+/// over to the next buffer (a file is copied once, by the kernel, into the buffer a worker reads),
+/// and a buffer is touched only as far as its chunk reaches.
+/// </remarks>
 public sealed class StreamChunker : IChunkSource
 {
     private readonly Stream _stream;
     private readonly int _chunkBytes;
     private readonly int _maxDocumentSize;
-    private byte[] _buffer;
+    private readonly ChunkBlockPool _pool;
+    private NativeBlock _buffer;
     private int _filled;     // bytes of _buffer holding data; documents start at 0
     private long _offset;    // stream offset of _buffer[0]
     private long _index;
@@ -26,14 +37,16 @@ public sealed class StreamChunker : IChunkSource
     {
         DisplayName = displayName;
         _stream = stream;
-        _chunkBytes = chunkBytes;
+        _chunkBytes = Math.Max(chunkBytes, 5);
         _maxDocumentSize = maxDocumentSize;
-        _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        // Blocks as large as a chunk may grow (twice the chunk size, see Next), so the document that
+        // crosses the chunk size never makes the chunker move the chunk into a bigger block. Unmanaged
+        // pages are resident only once written: a block costs its chunk's bytes, not its size.
+        _pool = new ChunkBlockPool((int)Math.Min(2L * _chunkBytes, Array.MaxLength));
+        _buffer = _pool.Rent(_chunkBytes);
     }
 
     public string DisplayName { get; }
-
-    private int BufferSize => _chunkBytes + (_chunkBytes / 4);
 
     /// <summary>Bytes of the source cut into chunks so far.</summary>
     public long Position => _offset;
@@ -53,6 +66,7 @@ public sealed class StreamChunker : IChunkSource
         }
         int framed = 0;
         int documents = 0;
+        long limit = 2L * _chunkBytes;
         while (true)
         {
             int available = _filled - framed;
@@ -62,7 +76,7 @@ public sealed class StreamChunker : IChunkSource
             {
                 try
                 {
-                    status = BsonFramer.TryFrame(_buffer.AsSpan(framed, available), _offset + framed, _maxDocumentSize, out length);
+                    status = BsonFramer.TryFrame(_buffer.GetSpan().Slice(framed, available), _offset + framed, _maxDocumentSize, out length);
                 }
                 catch (BsonException e) when (documents > 0)
                 {
@@ -90,12 +104,14 @@ public sealed class StreamChunker : IChunkSource
                 }
                 break;
             }
-            if (_filled == _buffer.Length && documents > 0)
+            // The bytes the next document needs (its length prefix, checked by the framer, once it is here).
+            long needed = framed + (available >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(_buffer.GetSpan()[framed..]) : 4);
+            if (documents > 0 && needed > limit)
             {
-                break; // the next document does not fit: hand out what we have
+                break; // it would make this chunk too large: it starts the next one
             }
             cancel.ThrowIfCancellationRequested();
-            Fill();
+            Fill((int)Math.Max(needed, _chunkBytes));
         }
 
         if (documents == 0)
@@ -103,27 +119,28 @@ public sealed class StreamChunker : IChunkSource
             return null;
         }
         int rest = _filled - framed;
-        byte[] next = ArrayPool<byte>.Shared.Rent(Math.Max(BufferSize, rest));
-        _buffer.AsSpan(framed, rest).CopyTo(next);
-        var chunk = new Chunk(_buffer, framed, _offset, _index++, documents);
+        NativeBlock next = _pool.Rent(rest);
+        _buffer.GetSpan().Slice(framed, rest).CopyTo(next.GetSpan()); // usually nothing; at most the start of one document
+        var chunk = new Chunk(_buffer, _pool, framed, _offset, _index++, documents);
         _buffer = next;
         _filled = rest;
         _offset += framed;
         return chunk;
     }
 
-    private void Fill()
+    /// <summary>Reads towards <paramref name="target"/> bytes of buffered data (one read; it may return fewer).</summary>
+    private void Fill(int target)
     {
-        if (_filled == _buffer.Length)
+        if (target > _buffer.Length)
         {
-            // One document larger than the buffer: grow to hold it. The framer has already refused
+            // A document reaching past the buffer: grow to hold it. The framer has already refused
             // lengths above the maximum document size, so this is bounded.
-            byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Min(_buffer.Length * 2, _maxDocumentSize + BufferSize));
-            _buffer.AsSpan(0, _filled).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(_buffer);
+            NativeBlock bigger = _pool.Rent(target);
+            _buffer.GetSpan()[.._filled].CopyTo(bigger.GetSpan());
+            _pool.Return(_buffer);
             _buffer = bigger;
         }
-        int read = _stream.Read(_buffer, _filled, _buffer.Length - _filled);
+        int read = _stream.Read(_buffer.GetSpan()[_filled..target]);
         if (read == 0)
         {
             _eof = true;
@@ -133,12 +150,8 @@ public sealed class StreamChunker : IChunkSource
 
     public void Dispose()
     {
-        byte[] b = _buffer;
-        _buffer = [];
-        if (b.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(b);
-        }
+        _pool.Return(_buffer);
+        _pool.Dispose(); // blocks of chunks still in flight are freed when they are released
         _stream.Dispose();
     }
 }

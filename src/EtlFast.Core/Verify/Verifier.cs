@@ -77,15 +77,15 @@ public sealed class Verifier(LoadPlan plan, LoadOptions options)
                 encoder.BeginChunk(source.DisplayName);
                 for (int offset = 0; offset < chunk.Length;)
                 {
-                    int length = BinaryPrimitives.ReadInt32LittleEndian(chunk.Buffer.AsSpan(offset));
+                    int length = BinaryPrimitives.ReadInt32LittleEndian(chunk.Span[offset..]);
                     if ((rejectedOffsets.Count > 0 || rejectedIds.Count > 0) && (live
-                            ? rejectedIds.Contains(DocumentEncoder.DescribeId(chunk.Buffer.AsSpan(offset, length)))
+                            ? rejectedIds.Contains(DocumentEncoder.DescribeId(chunk.Span.Slice(offset, length)))
                             : rejectedOffsets.Contains(chunk.SourceOffset + offset)))
                     {
                         offset += length; // the load set it aside in its reject file
                         continue;
                     }
-                    encoder.Encode(chunk.Buffer.AsMemory(offset, length), chunk.SourceOffset + offset); // a rejected document loads no rows
+                    encoder.Encode(chunk.Memory.Slice(offset, length), chunk.SourceOffset + offset); // a rejected document loads no rows
                     offset += length;
                 }
                 encoder.EndChunk();

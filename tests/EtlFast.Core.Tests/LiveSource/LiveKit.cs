@@ -31,7 +31,7 @@ internal static partial class LiveKit
         {
             try
             {
-                List<BsonDocument> docs = BsonFile.Decode(chunk.Buffer.AsSpan(0, chunk.Length).ToArray());
+                List<BsonDocument> docs = BsonFile.Decode(chunk.Span.ToArray());
                 Assert.Equal(chunk.Documents, docs.Count);
                 Assert.True(chunks.TryAdd(chunk.Index, docs), $"chunk index {chunk.Index} handed out twice");
             }

@@ -130,7 +130,7 @@ public sealed class MongoSourceTests
         var chunks = new List<List<BsonDocument>>();
         Chunk? first = source.Next(CancellationToken.None);
         Assert.NotNull(first);
-        chunks.Add(TestSupport.BsonFile.Decode(first.Buffer.AsSpan(0, first.Length).ToArray()));
+        chunks.Add(TestSupport.BsonFile.Decode(first.Span.ToArray()));
         first.Release();
         // New documents below, inside and above every group's range, while the readers are at work.
         int n = docs.Count;
