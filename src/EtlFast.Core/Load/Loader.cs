@@ -190,6 +190,7 @@ public sealed partial class Loader
             live.Log = _observer.Phase; // reopened ranges after cursor or connection faults
         }
         _observer.Phase($"loading {source.DisplayName}");
+        _observer.SourceOpened(source.DisplayName, source.Meter);
         var chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(Math.Max(1, _options.Jobs))
         {
             SingleWriter = true,

@@ -31,6 +31,9 @@ public sealed class StreamChunker : IChunkSource
 
     public string DisplayName { get; }
 
+    /// <summary>Bytes read from the underlying file, for progress (set by whoever opened the stream).</summary>
+    public ReadMeter? Meter { get; init; }
+
     private int BufferSize => _chunkBytes + (_chunkBytes / 4);
 
     /// <summary>Bytes of the source cut into chunks so far.</summary>
