@@ -7,8 +7,8 @@ namespace EtlFast.Cli;
 /// <summary>
 /// --progress json: one object per line on stderr. Every line carries the same counting fields
 /// (event, elapsed_s, documents, rows, bytes, rows_per_s, bytes_per_s, eta_s, source_bytes_read,
-/// source_bytes_total, tables); phase lines add "message", the end line "exit_code", "status" and
-/// "error". Written with Utf8JsonWriter: no reflection, so NativeAOT keeps it whole.
+/// source_bytes_done, source_bytes_total, tables); phase lines add "message", the end line "rejected", "exit_code",
+/// "status" and "error". Written with Utf8JsonWriter: no reflection, so NativeAOT keeps it whole.
 /// </summary>
 internal sealed partial class Progress
 {
@@ -49,6 +49,7 @@ internal sealed partial class Progress
             w.WriteStartObject();
             w.WriteString("event", "end");
             WriteCounts(w, c, _tables);
+            w.WriteNumber("rejected", outcome.Summary.Rejected);
             w.WriteNumber("exit_code", outcome.ExitCode);
             w.WriteString("status", outcome.Status);
             SummaryJson.WriteError(w, outcome.Failure);
@@ -67,6 +68,7 @@ internal sealed partial class Progress
         w.WriteNumber("bytes_per_s", Math.Round(c.Bytes / c.Seconds, 1));
         SummaryJson.WriteNullable(w, "eta_s", c.Eta is double eta ? Math.Round(eta, 1) : null);
         SummaryJson.WriteNullable(w, "source_bytes_read", c.SourceRead);
+        SummaryJson.WriteNullable(w, "source_bytes_done", c.SourceDone);
         SummaryJson.WriteNullable(w, "source_bytes_total", c.SourceTotal);
         w.WriteStartObject("tables");
         for (int t = 0; t < names.Length; t++)

@@ -7,18 +7,18 @@ internal sealed partial class Progress
     {
         int width = TerminalWidth();
         var lines = new List<string> { Clip(Headline(c), width) };
-        string line = " ";
+        string line = "";
         for (int t = 0; t < _tables.Length; t++)
         {
-            string item = $" {_tables[t]} {c.TableRows[t]:N0}";
-            if (line.Length > 1 && line.Length + item.Length > width - 1)
+            string item = $"  {_tables[t]} {c.TableRows[t]:N0}";
+            if (line.Length > 0 && line.Length + item.Length > width - 1)
             {
                 lines.Add(line);
-                line = " ";
+                line = "";
             }
             line += item;
         }
-        if (line.Length > 1)
+        if (line.Length > 0)
         {
             lines.Add(Clip(line, width));
         }

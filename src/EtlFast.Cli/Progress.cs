@@ -119,14 +119,16 @@ internal sealed partial class Progress : ILoadObserver, IDisposable
             tables[t] = Interlocked.Read(ref _tableRows[t]);
         }
         ReadMeter? meter = _meter;
-        long? read = meter?.BytesRead;
-        return new Counts(s, Interlocked.Read(ref _documents), Interlocked.Read(ref _rows), Interlocked.Read(ref _bytes),
-            tables, read, meter?.TotalBytes, Eta(meter));
+        long bytes = Interlocked.Read(ref _bytes);
+        return new Counts(s, Interlocked.Read(ref _documents), Interlocked.Read(ref _rows), bytes,
+            tables, meter?.BytesRead, meter?.InputBytesFor(bytes), meter?.TotalBytes, Eta(meter));
     }
 
     /// <summary>
-    /// Seconds left, from how far the reader is through the file (compressed bytes for .gz) at the rate it
-    /// has read since loading started; null for standard input and live sources, or before there is a rate.
+    /// Seconds left: the committed BSON, in bytes of the input (compressed bytes for .gz, by the ratio seen
+    /// so far), against the input's size, at the rate committed since loading started. Committed rather
+    /// than read, because the reader runs ahead of the workers. Null for standard input and live sources,
+    /// and before the first commit.
     /// </summary>
     private double? Eta(ReadMeter? meter)
     {
@@ -135,13 +137,13 @@ internal sealed partial class Progress : ILoadObserver, IDisposable
         {
             return null;
         }
-        long read = meter.BytesRead;
+        long done = meter.InputBytesFor(Interlocked.Read(ref _bytes));
         double seconds = Elapsed - since;
-        if (read <= 0 || seconds < 0.2)
+        if (done <= 0 || seconds <= 0)
         {
             return null;
         }
-        return Math.Max(0, total - read) / (read / seconds);
+        return Math.Max(0, total - done) / (done / seconds);
     }
 
     private void Draw()
@@ -172,9 +174,9 @@ internal sealed partial class Progress : ILoadObserver, IDisposable
     private static string Headline(Counts c)
     {
         string line = $"{c.Documents:N0} documents, {c.Rows:N0} rows, {c.Bytes / 1048576.0:N1} MB ({c.Rows / c.Seconds:N0} rows/s, {c.Bytes / 1048576.0 / c.Seconds:N1} MB/s) {c.Seconds:N0}s";
-        if (c.SourceTotal is long total && total > 0 && c.SourceRead is long read)
+        if (c.SourceTotal is long total && total > 0 && c.SourceDone is long done)
         {
-            line += $", {Math.Min(100, 100.0 * read / total):N0}% read";
+            line += $", {Math.Min(100, 100.0 * done / total):N0}% done";
             if (c.Eta is double eta)
             {
                 line += $", ETA {FormatSeconds(eta)}";
@@ -192,5 +194,7 @@ internal sealed partial class Progress : ILoadObserver, IDisposable
     public void Dispose() => _timer?.Dispose();
 
     /// <summary>One reading of the counters.</summary>
-    private sealed record Counts(double Seconds, long Documents, long Rows, long Bytes, long[] TableRows, long? SourceRead, long? SourceTotal, double? Eta);
+    /// <param name="SourceRead">Bytes of the input read (ahead of the commits).</param>
+    /// <param name="SourceDone">Bytes of the input whose documents are committed (estimated for .gz).</param>
+    private sealed record Counts(double Seconds, long Documents, long Rows, long Bytes, long[] TableRows, long? SourceRead, long? SourceDone, long? SourceTotal, double? Eta);
 }

@@ -243,7 +243,10 @@ internal static class LoadCommand
             }
         }
 
-        using var progress = new Progress(ctx, progressMode ?? (quiet ? ProgressMode.None : ProgressMode.Auto), progressInterval, plan);
+        ProgressMode how = progressMode ?? (quiet ? ProgressMode.None : ProgressMode.Auto);
+        // With JSON progress, stderr stays JSON lines (errors excepted): the end event replaces the summary table.
+        bool human = !quiet && how != ProgressMode.Json;
+        using var progress = new Progress(ctx, how, progressInterval, plan);
         var loader = new Loader(plan, options, progress, ctx.Cancellation);
         Failure? failure = null;
         int exit;
@@ -251,7 +254,7 @@ internal static class LoadCommand
         {
             LoadSummary summary = loader.Run();
             progress.Finish();
-            if (!quiet)
+            if (human)
             {
                 SummaryPrinter.Print(ctx.Err, summary, target);
             }
@@ -266,14 +269,20 @@ internal static class LoadCommand
             }
             if (exit == ExitCodes.Ok && summary.Rejected > 0)
             {
-                ctx.Err.WriteLine($"etlfast: {summary.Rejected:N0} document{(summary.Rejected == 1 ? " was" : "s were")} rejected: see {summary.RejectFile} and its .log");
+                if (human)
+                {
+                    ctx.Err.WriteLine($"etlfast: {summary.Rejected:N0} document{(summary.Rejected == 1 ? " was" : "s were")} rejected: see {summary.RejectFile} and its .log");
+                }
                 exit = ExitCodes.CompletedWithRejects;
             }
         }
         catch (Exception e) when (e is LoadException or DataException or BsonException or SourceException)
         {
             progress.Finish();
-            ReportCommitted(ctx, loader);
+            if (how != ProgressMode.Json)
+            {
+                ReportCommitted(ctx, loader);
+            }
             failure = Describe(e);
             ctx.Error(failure.Primary, failure.Detail, failure.Hint);
             exit = failure.ExitCode;
@@ -281,7 +290,10 @@ internal static class LoadCommand
         catch (OperationCanceledException) when (ctx.Cancellation.IsCancellationRequested)
         {
             progress.Finish();
-            ReportCommitted(ctx, loader);
+            if (how != ProgressMode.Json)
+            {
+                ReportCommitted(ctx, loader);
+            }
             failure = new Failure(ctx.InterruptExitCode(), "interrupted: every chunk is either committed whole or not at all; committed chunks stay in the tables", null,
                 loader.RunId is null ? "re-run with --mode clean to start over" : "run the same command with --resume to continue, or with --mode clean to start over");
             ctx.Error(failure.Primary, failure.Detail, failure.Hint);

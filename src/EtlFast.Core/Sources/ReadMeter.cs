@@ -8,6 +8,7 @@ namespace EtlFast.Core.Sources;
 public sealed class ReadMeter(long? totalBytes, bool compressed)
 {
     private long _read;
+    private long _cut;
 
     /// <summary>The input's size in bytes (compressed for gzip); null when unknown (standard input).</summary>
     public long? TotalBytes { get; } = totalBytes;
@@ -17,7 +18,26 @@ public sealed class ReadMeter(long? totalBytes, bool compressed)
 
     public long BytesRead => Volatile.Read(ref _read);
 
+    /// <summary>Bytes of BSON cut into chunks so far (after decompression): with <see cref="BytesRead"/>, the compression ratio.</summary>
+    public long BsonBytesCut => Volatile.Read(ref _cut);
+
+    /// <summary>
+    /// How many bytes of the input the given bytes of BSON stand for: the same number for a plain file, scaled by
+    /// the ratio seen so far for a compressed one.
+    /// </summary>
+    public long InputBytesFor(long bsonBytes)
+    {
+        if (!Compressed)
+        {
+            return bsonBytes;
+        }
+        long cut = BsonBytesCut;
+        return cut <= 0 ? 0 : (long)(bsonBytes * ((double)BytesRead / cut));
+    }
+
     internal void Add(int bytes) => Volatile.Write(ref _read, _read + bytes);
+
+    internal void Cut(long bsonBytes) => Volatile.Write(ref _cut, bsonBytes);
 }
 
 /// <summary>A read-only stream that counts what passes through it into a <see cref="ReadMeter"/>.</summary>

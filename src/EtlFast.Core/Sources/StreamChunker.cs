@@ -110,6 +110,7 @@ public sealed class StreamChunker : IChunkSource
         _buffer = next;
         _filled = rest;
         _offset += framed;
+        Meter?.Cut(_offset);
         return chunk;
     }
 
