@@ -100,4 +100,15 @@ public sealed class DryRunTests : IDisposable
         Etlfast.Run(["load", "--dry-run", "--from", _scope.Dir.File("nowhere.bson"), "-m", ThingsFile.WriteMapping(_scope.Dir), "--to", TestPg.ConnectionString])
             .Fails(2, "does not exist");
     }
+
+    [Fact]
+    public void Load_help_documents_the_flags_for_scripts()
+    {
+        CliResult r = Etlfast.Run(["load", "--help"]).Ok();
+        foreach (string flag in new[] { "--dry-run", "--progress HOW", "--progress-interval S", "--summary-json FILE" })
+        {
+            Assert.Contains(flag, r.Out, StringComparison.Ordinal);
+        }
+        Etlfast.Run(["load", "--progress", "loud"]).Fails(2, "--progress takes auto, plain, json or none");
+    }
 }
