@@ -45,7 +45,7 @@ out=$(chroot "$root" /etlfast --version) || fail "--version failed in the chroot
 grep -Eq '^etlfast [0-9]+\.[0-9]+' <<<"$out" || fail "--version printed '$out'"
 
 to="host=127.0.0.1 port=$PGPORT user=$PGUSER dbname=${PGDATABASE:-postgres}"
-psql_q() { psql -X -At -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER" -d "${PGDATABASE:-postgres}" -c "$1"; }
+psql_q() { PGOPTIONS='-c client_min_messages=warning' psql -X -At -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER" -d "${PGDATABASE:-postgres}" -c "$1"; }
 psql_q 'drop schema if exists aot_chroot cascade' >/dev/null
 chroot "$root" /etlfast load --from /data/users.bson --mapping /data/m.json --to "$to" --schema aot_chroot -q \
   || fail "load failed in the chroot"

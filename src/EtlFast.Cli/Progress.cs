@@ -25,6 +25,7 @@ internal sealed partial class Progress : ILoadObserver, IDisposable
     private ReadMeter? _meter;
     private double _loadingSince = -1;
     private int _drawnLines;
+    private bool _stopped; // no more periodic reports: a timer callback already queued must not draw again
     private bool _ended;
 
     /// <param name="interval">Between two reports; null: half a second on a terminal, ten seconds otherwise.</param>
@@ -91,6 +92,7 @@ internal sealed partial class Progress : ILoadObserver, IDisposable
         _timer?.Change(Timeout.Infinite, Timeout.Infinite);
         lock (_gate)
         {
+            _stopped = true;
             Erase();
         }
     }
@@ -150,7 +152,7 @@ internal sealed partial class Progress : ILoadObserver, IDisposable
     {
         lock (_gate)
         {
-            if (_ended)
+            if (_stopped)
             {
                 return;
             }

@@ -43,8 +43,8 @@ internal static class DryRun
             : mode is LoadMode.Create or LoadMode.Clean
                 ? "before: keys, foreign keys and indexes are created with the tables; every row is checked as it arrives"
                 : "before: the existing tables keep their keys, foreign keys and indexes; every row is checked as it arrives")}");
-        o.WriteLine($"jobs         {options.Jobs} worker{(options.Jobs == 1 ? "" : "s")}, each with its own PostgreSQL connection{(live ? " and its own MongoDB range reader" : "")}");
-        o.WriteLine($"chunk size   {options.ChunkBytes / 1048576} MiB of BSON; each chunk is committed in one transaction with its checkpoint");
+        o.WriteLine($"jobs         {options.Jobs} worker{(options.Jobs == 1 ? "" : "s")}{(options.NullSink ? "" : ", each with its own PostgreSQL connection")}{(live ? " and its own MongoDB range reader" : "")}");
+        o.WriteLine($"chunk size   {options.ChunkBytes / 1048576} MiB of BSON{(options.NullSink ? "" : $"; each chunk is committed in one transaction{(runId is null ? "" : " with its checkpoint")}")}");
         o.WriteLine($"on error     {(options.OnError == ErrorAction.Stop ? "stop" : $"reject, to {Path.Combine(options.RejectDir, plan.Mapping.Collection)}.rejects.bson")}");
         Resume(o, options, runId, target);
         o.WriteLine();

@@ -196,6 +196,10 @@ internal static class LoadCommand
                 "truncate and append load into existing tables and keep the constraints they have");
         }
 
+        if (summaryPath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(summaryPath))))
+        {
+            throw new UsageException($"--summary-json \"{summaryPath}\": its directory does not exist");
+        }
         DateTimeOffset started = DateTimeOffset.UtcNow;
         var facts = new RunFacts(null, null, job.Schema, Lower(mode), Lower(constraints ?? DefaultTiming(mode)), jobs, job.ChunkMb * 1024 * 1024);
         LoadPlan plan;
@@ -203,10 +207,6 @@ internal static class LoadCommand
         LoadOptions options;
         try
         {
-            if (summaryPath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(summaryPath))))
-            {
-                throw new UsageException($"--summary-json \"{summaryPath}\": its directory does not exist");
-            }
             (plan, target, byte[] mappingText) = job.Build(ctx);
             options = job.Options(target, mappingText, ctx) with
             {
