@@ -148,7 +148,8 @@ internal sealed partial class Progress : ILoadObserver, IDisposable
         return Math.Max(0, total - done) / (done / seconds);
     }
 
-    private void Draw()
+    /// <summary>One periodic report (the timer's tick; tests call it to draw without waiting on the timer).</summary>
+    internal void Draw()
     {
         lock (_gate)
         {
