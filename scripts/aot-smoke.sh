@@ -3,6 +3,8 @@
 # runs it for real: help texts, the generator, a file load into PostgreSQL, and a live load from the
 # MongoDB wire-protocol test server through the official driver (which only works under NativeAOT
 # when MongoDB.Bson is rooted; a trimming fault there shows up only as a server-selection timeout).
+# Last, scripts/chroot-smoke.sh runs the binary in a directory holding only it, its libraries and the
+# data: the distroless property (needs root).
 # Needs PGHOST/PGPORT/PGUSER (scripts/test.sh or scripts/pg-shell.sh set them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +47,23 @@ grep -q "proposed 15 tables" "$tmp/infer.err" || fail "infer did not propose the
 infer_rows=$(psql_q "select sum(n) from (select count(*) n from aot_infer.activity_log union all select count(*) from aot_infer.attachments union all select count(*) from aot_infer.messages) t")
 [ "$infer_rows" = "$file_rows" ] || fail "the inferred mapping loaded $infer_rows child rows, the seed mapping $file_rows"
 echo "   infer: 15 tables proposed; loading with them gives the seed mapping's $file_rows child rows"
+# The machine-facing output under NativeAOT: the dry run writes nothing; JSON progress and the summary file parse.
+"$bin" load --dry-run --from "$tmp/users.bson" --mapping examples/seed-users.json --to "$to" --schema aot_dry >"$tmp/plan.txt" \
+  || fail "--dry-run failed"
+grep -q 'CREATE TABLE "aot_dry"."users" (' "$tmp/plan.txt" || fail "--dry-run printed no CREATE TABLE"
+[ "$(psql_q "select count(*) from pg_namespace where nspname = 'aot_dry'")" = 0 ] || fail "--dry-run created the schema"
+"$bin" load --from "$tmp/users.bson" --mapping examples/seed-users.json --to "$to" --schema aot_json --chunk-size 1 \
+  --progress json --progress-interval 0.05 --summary-json "$tmp/summary.json" 2>"$tmp/progress.jsonl" || fail "--progress json load failed"
+python3 - "$tmp/progress.jsonl" "$tmp/summary.json" "$(psql_q 'select count(*) from aot_json.messages')" <<'PY' || fail "JSON progress or summary is wrong"
+import json, sys
+events = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+summary = json.load(open(sys.argv[2]))
+assert events and events[-1]["event"] == "end" and events[-1]["exit_code"] == 0, events[-1:]
+assert all("rows" in e and "tables" in e for e in events)
+assert events[-1]["tables"]["users"] == 300 and summary["tables"]["users"]["rows"] == 300, summary["tables"]["users"]
+assert summary["tables"]["messages"]["rows"] == int(sys.argv[3]) and summary["exit_code"] == 0
+PY
+echo "   dry run, JSON progress ($(wc -l <"$tmp/progress.jsonl") lines) and summary file checked"
 
 # Live MongoDB source through the official driver, against the wire-protocol test server.
 server=tests/EtlFast.WireServer/bin/Release/net10.0/EtlFast.WireServer.dll
@@ -67,3 +86,5 @@ echo "   file and live loads agree: 300 users, $file_rows child rows checked"
 "$bin" infer --from "$uri" -d sample_db -c users --sample 100 -q -o "$tmp/live.json" || fail "infer from $uri failed"
 grep -q '"path": "profile.education\[\]"' "$tmp/live.json" || fail "infer from $uri: no education table in $(cat "$tmp/live.json")"
 echo "   infer from the live server (\$sample) works"
+
+bash scripts/chroot-smoke.sh "$bin" || fail "the binary does not run with only its libraries (scripts/chroot-smoke.sh)"

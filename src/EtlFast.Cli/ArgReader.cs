@@ -105,6 +105,17 @@ public sealed class ArgReader
         return v;
     }
 
+    /// <summary>A number of seconds, decimals allowed (<c>0.2</c>).</summary>
+    public double SecondsValue(string flag, double min, double max)
+    {
+        string raw = Value(flag);
+        if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v >= min && v <= max))
+        {
+            throw new UsageException($"{flag} takes a number of seconds from {min} to {max}, not \"{raw}\"");
+        }
+        return v;
+    }
+
     /// <summary>For a flag without a value: refuses "--quiet=yes".</summary>
     public void NoValue(string flag)
     {

@@ -1,92 +1,203 @@
 using System.Diagnostics;
 using EtlFast.Core.Load;
+using EtlFast.Core.Plan;
+using EtlFast.Core.Sources;
 
 namespace EtlFast.Cli;
 
 /// <summary>
-/// Progress on stderr: redrawn in place on a terminal, a plain line every few seconds otherwise,
-/// nothing with --quiet. Fed once per committed chunk, from worker threads.
+/// Progress on stderr, as <see cref="ProgressMode"/> says: redrawn in place on a terminal (with the
+/// rows of each table), a plain line per interval otherwise, or one JSON object per line. Fed once per
+/// committed chunk, from worker threads; drawn by a timer.
 /// </summary>
-internal sealed class Progress : ILoadObserver, IDisposable
+internal sealed partial class Progress : ILoadObserver, IDisposable
 {
     private readonly CliContext _ctx;
-    private readonly bool _quiet;
+    private readonly ProgressMode _mode;
+    private readonly string[] _tables;
+    private readonly long[] _tableRows;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Timer? _timer;
     private readonly object _gate = new();
     private long _documents;
     private long _rows;
     private long _bytes;
-    private bool _drawn;
+    private ReadMeter? _meter;
+    private double _loadingSince = -1;
+    private int _drawnLines;
+    private bool _stopped; // no more periodic reports: a timer callback already queued must not draw again
+    private bool _ended;
 
-    public Progress(CliContext ctx, bool quiet)
+    /// <param name="interval">Between two reports; null: half a second on a terminal, ten seconds otherwise.</param>
+    public Progress(CliContext ctx, ProgressMode mode, TimeSpan? interval, LoadPlan plan)
     {
         _ctx = ctx;
-        _quiet = quiet;
-        if (!quiet)
+        _mode = mode == ProgressMode.Auto && !ctx.ErrIsTerminal ? ProgressMode.Plain : mode;
+        _tables = [.. plan.Tables.Select(t => t.Name)];
+        _tableRows = new long[_tables.Length];
+        if (_mode != ProgressMode.None)
         {
-            TimeSpan period = ctx.ErrIsTerminal ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromSeconds(10);
+            TimeSpan period = interval ?? (Redraws ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromSeconds(10));
             _timer = new Timer(_ => Draw(), null, period, period);
         }
     }
 
-    public void ChunkCommitted(long documents, long rows, long bsonBytes)
+    /// <summary>True when the report is redrawn in place (auto on a terminal).</summary>
+    private bool Redraws => _mode == ProgressMode.Auto;
+
+    private double Elapsed => _clock.Elapsed.TotalSeconds;
+
+    public void ChunkCommitted(long documents, long rows, long bsonBytes, ReadOnlySpan<long> tableRows)
     {
         Interlocked.Add(ref _documents, documents);
         Interlocked.Add(ref _rows, rows);
         Interlocked.Add(ref _bytes, bsonBytes);
+        for (int t = 0; t < tableRows.Length && t < _tableRows.Length; t++)
+        {
+            Interlocked.Add(ref _tableRows[t], tableRows[t]);
+        }
+    }
+
+    public void SourceOpened(string displayName, ReadMeter? meter)
+    {
+        _meter = meter;
+        Volatile.Write(ref _loadingSince, Elapsed);
     }
 
     public void Phase(string what)
     {
-        if (_quiet)
+        if (_mode == ProgressMode.None)
         {
             return;
         }
         lock (_gate)
         {
-            ClearLine();
+            if (_ended)
+            {
+                return;
+            }
+            if (_mode == ProgressMode.Json)
+            {
+                WriteJsonLine(Snapshot(), "phase", what);
+                return;
+            }
+            Erase();
             _ctx.Err.WriteLine($"etlfast: {what}");
         }
     }
 
-    private void Draw()
-    {
-        lock (_gate)
-        {
-            double s = Math.Max(_clock.Elapsed.TotalSeconds, 1e-3);
-            long docs = Interlocked.Read(ref _documents), rows = Interlocked.Read(ref _rows), bytes = Interlocked.Read(ref _bytes);
-            string line = $"{docs:N0} documents, {rows:N0} rows, {bytes / 1048576.0:N1} MB ({rows / s:N0} rows/s, {bytes / 1048576.0 / s:N1} MB/s) {s:N0}s";
-            if (_ctx.ErrIsTerminal)
-            {
-                _ctx.Err.Write("\r\u001b[K" + line);
-                _drawn = true;
-            }
-            else
-            {
-                _ctx.Err.WriteLine("etlfast: " + line);
-            }
-            _ctx.Err.Flush();
-        }
-    }
-
-    private void ClearLine()
-    {
-        if (_drawn)
-        {
-            _ctx.Err.Write("\r\u001b[K");
-            _drawn = false;
-        }
-    }
-
+    /// <summary>Stops the periodic reports and clears a redrawn block (before the summary or an error is printed).</summary>
     public void Finish()
     {
         _timer?.Change(Timeout.Infinite, Timeout.Infinite);
         lock (_gate)
         {
-            ClearLine();
+            _stopped = true;
+            Erase();
         }
     }
 
+    /// <summary>With --progress json, the last line: the committed counts and how the load ended.</summary>
+    public void End(LoadOutcome outcome)
+    {
+        Finish();
+        lock (_gate)
+        {
+            if (_mode == ProgressMode.Json && !_ended)
+            {
+                WriteEndLine(outcome);
+            }
+            _ended = true;
+        }
+    }
+
+    /// <summary>The counts now, and the ETA when the source's size is known.</summary>
+    private Counts Snapshot()
+    {
+        double s = Math.Max(Elapsed, 1e-3);
+        long[] tables = new long[_tableRows.Length];
+        for (int t = 0; t < tables.Length; t++)
+        {
+            tables[t] = Interlocked.Read(ref _tableRows[t]);
+        }
+        ReadMeter? meter = _meter;
+        long bytes = Interlocked.Read(ref _bytes);
+        return new Counts(s, Interlocked.Read(ref _documents), Interlocked.Read(ref _rows), bytes,
+            tables, meter?.BytesRead, meter?.InputBytesFor(bytes), meter?.TotalBytes, Eta(meter));
+    }
+
+    /// <summary>
+    /// Seconds left: the committed BSON, in bytes of the input (compressed bytes for .gz, by the ratio seen
+    /// so far), against the input's size, at the rate committed since loading started. Committed rather
+    /// than read, because the reader runs ahead of the workers. Null for standard input and live sources,
+    /// and before the first commit.
+    /// </summary>
+    private double? Eta(ReadMeter? meter)
+    {
+        double since = Volatile.Read(ref _loadingSince);
+        if (meter?.TotalBytes is not long total || since < 0)
+        {
+            return null;
+        }
+        long done = meter.InputBytesFor(Interlocked.Read(ref _bytes));
+        double seconds = Elapsed - since;
+        if (done <= 0 || seconds <= 0)
+        {
+            return null;
+        }
+        return Math.Max(0, total - done) / (done / seconds);
+    }
+
+    /// <summary>One periodic report (the timer's tick; tests call it to draw without waiting on the timer).</summary>
+    internal void Draw()
+    {
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+            Counts c = Snapshot();
+            switch (_mode)
+            {
+                case ProgressMode.Json:
+                    WriteJsonLine(c, "progress", null);
+                    break;
+                case ProgressMode.Plain:
+                    _ctx.Err.WriteLine("etlfast: " + Headline(c));
+                    break;
+                default:
+                    Redraw(c);
+                    break;
+            }
+            _ctx.Err.Flush();
+        }
+    }
+
+    private static string Headline(Counts c)
+    {
+        string line = $"{c.Documents:N0} documents, {c.Rows:N0} rows, {c.Bytes / 1048576.0:N1} MB ({c.Rows / c.Seconds:N0} rows/s, {c.Bytes / 1048576.0 / c.Seconds:N1} MB/s) {c.Seconds:N0}s";
+        if (c.SourceTotal is long total && total > 0 && c.SourceDone is long done)
+        {
+            line += $", {Math.Min(100, 100.0 * done / total):N0}% done";
+            if (c.Eta is double eta)
+            {
+                line += $", ETA {FormatSeconds(eta)}";
+            }
+        }
+        return line;
+    }
+
+    private static string FormatSeconds(double seconds)
+    {
+        var t = TimeSpan.FromSeconds(Math.Round(seconds));
+        return t.TotalHours >= 1 ? $"{(int)t.TotalHours}:{t.Minutes:00}:{t.Seconds:00}" : $"{t.Minutes}:{t.Seconds:00}";
+    }
+
     public void Dispose() => _timer?.Dispose();
+
+    /// <summary>One reading of the counters.</summary>
+    /// <param name="SourceRead">Bytes of the input read (ahead of the commits).</param>
+    /// <param name="SourceDone">Bytes of the input whose documents are committed (estimated for .gz).</param>
+    private sealed record Counts(double Seconds, long Documents, long Rows, long Bytes, long[] TableRows, long? SourceRead, long? SourceDone, long? SourceTotal, double? Eta);
 }

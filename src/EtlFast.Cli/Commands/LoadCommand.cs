@@ -61,9 +61,23 @@ internal static class LoadCommand
           --max-rejects N        with --on-error reject: stop once more than N documents are rejected
 
         Output:
+          --dry-run              print the plan and stop: the source (size, estimated chunks), the
+                                 DDL exactly as it would run, the keys, foreign keys and indexes in
+                                 the order they are built, mode, jobs, chunk size and what --resume
+                                 would do. Reads no document and writes nothing; the target is only
+                                 looked at, read-only, and "not checked" when it cannot be reached
           --verify               after the load, run "etlfast verify" on the same source and tables
                                  (documents the load rejected are left out of the comparison)
-          -q, --quiet            no progress and no summary, only errors
+          --progress HOW         auto   redrawn in place on a terminal (documents, rows, MB/s, ETA,
+                                        rows per table), a plain line every 10 s otherwise (default)
+                                 plain  a plain line per interval, terminal or not
+                                 json   one JSON object per line on stderr: "progress" events, a
+                                        "phase" event per step and a last "end" event; see README
+                                 none   nothing (as -q does for progress)
+          --progress-interval S  seconds between progress reports (default 0.5 on a terminal, else 10)
+          --summary-json FILE    write the final summary as JSON to FILE (replaced atomically), also
+                                 when the load fails: tables, totals, timings, exit code, the error
+          -q, --quiet            no progress and no summary, only errors (--progress still applies)
           -h, --help             show this help
 
         Examples:
@@ -87,7 +101,10 @@ internal static class LoadCommand
         int jobs = Environment.ProcessorCount;
         LoadMode mode = LoadMode.Create;
         ConstraintTiming? constraints = null;
-        bool quiet = false, nullSink = false, resume = false, verify = false;
+        bool quiet = false, nullSink = false, resume = false, verify = false, dryRun = false;
+        ProgressMode? progressMode = null;
+        TimeSpan? progressInterval = null;
+        string? summaryPath = null;
         ErrorAction onError = ErrorAction.Stop;
         string rejectDir = ".";
         long maxRejects = long.MaxValue;
@@ -161,6 +178,26 @@ internal static class LoadCommand
                     reader.NoValue(flag);
                     verify = true;
                     break;
+                case "--dry-run":
+                    reader.NoValue(flag);
+                    dryRun = true;
+                    break;
+                case "--progress":
+                    progressMode = reader.Value(flag) switch
+                    {
+                        "auto" => ProgressMode.Auto,
+                        "plain" => ProgressMode.Plain,
+                        "json" => ProgressMode.Json,
+                        "none" => ProgressMode.None,
+                        var p => throw new UsageException($"--progress takes auto, plain, json or none, not \"{p}\""),
+                    };
+                    break;
+                case "--progress-interval":
+                    progressInterval = TimeSpan.FromSeconds(reader.SecondsValue(flag, 0.05, 3600));
+                    break;
+                case "--summary-json":
+                    summaryPath = reader.Value(flag);
+                    break;
                 default:
                     if (!job.TryTake(flag, reader))
                     {
@@ -184,57 +221,154 @@ internal static class LoadCommand
             throw new UsageException("--verify cannot be used with --partition", "a partition holds a share of the rows: run \"etlfast verify\" once every partition has finished");
         }
 
-        (LoadPlan plan, PgTarget target, byte[] mappingText) = job.Build(ctx);
-        LoadOptions options = job.Options(target, mappingText, ctx) with
+        if (summaryPath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(summaryPath))))
         {
-            Jobs = jobs,
-            Mode = mode,
-            Constraints = constraints ?? (mode is LoadMode.Create or LoadMode.Clean ? ConstraintTiming.After : ConstraintTiming.Before),
-            NullSink = nullSink,
-            Resume = resume,
-            OnError = onError,
-            RejectDir = rejectDir,
-            MaxRejects = maxRejects,
-            Partition = partition,
-        };
-        using var progress = new Progress(ctx, quiet);
+            throw new UsageException($"--summary-json \"{summaryPath}\": its directory does not exist");
+        }
+        DateTimeOffset started = DateTimeOffset.UtcNow;
+        var facts = new RunFacts(null, null, job.Schema, Lower(mode), Lower(constraints ?? DefaultTiming(mode)), jobs, job.ChunkMb * 1024 * 1024);
+        LoadPlan plan;
+        PgTarget target;
+        LoadOptions options;
+        try
+        {
+            (plan, target, byte[] mappingText) = job.Build(ctx);
+            options = job.Options(target, mappingText, ctx) with
+            {
+                Jobs = jobs,
+                Mode = mode,
+                Constraints = constraints ?? DefaultTiming(mode),
+                NullSink = nullSink,
+                Resume = resume,
+                OnError = onError,
+                RejectDir = rejectDir,
+                MaxRejects = maxRejects,
+                Partition = partition,
+            };
+            facts = facts with { Source = SafeSourceName(plan, options), Target = target.Display, Schema = plan.Schema };
+        }
+        catch (UsageException e) when (summaryPath is not null)
+        {
+            // Cli.Run prints it; the summary file says the same, for scripts.
+            var usage = new Failure(ExitCodes.Usage, e.Message, null, e.Hint);
+            WriteSummary(ctx, summaryPath, new LoadOutcome(ExitCodes.Usage, new LoadSummary { Tables = [] }, usage, null), facts, started);
+            throw;
+        }
+
+        if (dryRun)
+        {
+            try
+            {
+                return DryRun.Print(plan, options, ctx);
+            }
+            catch (Exception e) when (e is LoadException or SourceException)
+            {
+                Failure f = Describe(e);
+                ctx.Error(f.Primary, f.Detail, f.Hint);
+                return f.ExitCode;
+            }
+        }
+
+        ProgressMode how = progressMode ?? (quiet ? ProgressMode.None : ProgressMode.Auto);
+        // With JSON progress, stderr stays JSON lines (errors excepted): the end event replaces the summary table.
+        bool human = !quiet && how != ProgressMode.Json;
+        using var progress = new Progress(ctx, how, progressInterval, plan);
         var loader = new Loader(plan, options, progress, ctx.Cancellation);
+        Failure? failure = null;
+        int exit;
         try
         {
             LoadSummary summary = loader.Run();
             progress.Finish();
-            if (!quiet)
+            if (human)
             {
                 SummaryPrinter.Print(ctx.Err, summary, target);
             }
+            exit = ExitCodes.Ok;
             if (verify && !nullSink)
             {
-                int verdict = VerifyCommand.Verify(plan, options, ctx, quiet);
-                if (verdict != ExitCodes.Ok)
+                exit = VerifyCommand.Verify(plan, options, ctx, quiet);
+                if (exit != ExitCodes.Ok)
                 {
-                    return verdict;
+                    failure = new Failure(exit, "verify after the load did not pass", null, "see the messages above");
                 }
             }
-            if (summary.Rejected > 0)
+            if (exit == ExitCodes.Ok && summary.Rejected > 0)
             {
-                ctx.Err.WriteLine($"etlfast: {summary.Rejected:N0} document{(summary.Rejected == 1 ? " was" : "s were")} rejected: see {summary.RejectFile} and its .log");
-                return ExitCodes.CompletedWithRejects;
+                if (human)
+                {
+                    ctx.Err.WriteLine($"etlfast: {summary.Rejected:N0} document{(summary.Rejected == 1 ? " was" : "s were")} rejected: see {summary.RejectFile} and its .log");
+                }
+                exit = ExitCodes.CompletedWithRejects;
             }
-            return ExitCodes.Ok;
         }
         catch (Exception e) when (e is LoadException or DataException or BsonException or SourceException)
         {
             progress.Finish();
-            ReportCommitted(ctx, loader);
-            return Report(ctx, e);
+            if (how != ProgressMode.Json)
+            {
+                ReportCommitted(ctx, loader);
+            }
+            failure = Describe(e);
+            ctx.Error(failure.Primary, failure.Detail, failure.Hint);
+            exit = failure.ExitCode;
         }
         catch (OperationCanceledException) when (ctx.Cancellation.IsCancellationRequested)
         {
             progress.Finish();
-            ReportCommitted(ctx, loader);
-            ctx.Error("interrupted: every chunk is either committed whole or not at all; committed chunks stay in the tables",
-                hint: loader.RunId is null ? "re-run with --mode clean to start over" : "run the same command with --resume to continue, or with --mode clean to start over");
-            return ctx.InterruptExitCode();
+            if (how != ProgressMode.Json)
+            {
+                ReportCommitted(ctx, loader);
+            }
+            failure = new Failure(ctx.InterruptExitCode(), "interrupted: every chunk is either committed whole or not at all; committed chunks stay in the tables", null,
+                loader.RunId is null ? "re-run with --mode clean to start over" : "run the same command with --resume to continue, or with --mode clean to start over");
+            ctx.Error(failure.Primary, failure.Detail, failure.Hint);
+            exit = failure.ExitCode;
+        }
+        var outcome = new LoadOutcome(exit, loader.Summary, failure, loader.RunId);
+        progress.End(outcome);
+        if (summaryPath is not null)
+        {
+            WriteSummary(ctx, summaryPath, outcome, facts, started);
+        }
+        return exit;
+    }
+
+    private static ConstraintTiming DefaultTiming(LoadMode mode) =>
+        mode is LoadMode.Create or LoadMode.Clean ? ConstraintTiming.After : ConstraintTiming.Before;
+
+    private static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+
+    /// <summary>The source as messages name it: a file path, or a live source's hosts and namespace without credentials.</summary>
+    private static string SafeSourceName(LoadPlan plan, LoadOptions options)
+    {
+        if (options.From == "-")
+        {
+            return "standard input";
+        }
+        if (!MongoSource.IsMongoUri(options.From))
+        {
+            return options.From;
+        }
+        try
+        {
+            return MongoSource.Display(MongoDB.Driver.MongoUrl.Create(options.From), options.Database ?? plan.Mapping.Database ?? "", options.Collection ?? plan.Mapping.Collection);
+        }
+        catch (Exception e) when (e is MongoDB.Driver.MongoConfigurationException or ArgumentException or FormatException)
+        {
+            return "mongodb://(an invalid connection string)";
+        }
+    }
+
+    private static void WriteSummary(CliContext ctx, string path, LoadOutcome outcome, RunFacts facts, DateTimeOffset started)
+    {
+        try
+        {
+            SummaryJson.Write(path, outcome, facts, started);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ctx.Error($"could not write the summary to \"{path}\": {e.Message}");
         }
     }
 
@@ -248,29 +382,18 @@ internal static class LoadCommand
         }
     }
 
-    private static int Report(CliContext ctx, Exception e)
+    /// <summary>The message and exit code for an error that ends a load.</summary>
+    private static Failure Describe(Exception e) => e switch
     {
-        switch (e)
+        LoadException l => new Failure(l.Kind switch
         {
-            case LoadException l:
-                ctx.Error(l.Message, l.Detail, l.Hint);
-                return l.Kind switch
-                {
-                    FailureKind.Usage => ExitCodes.Usage,
-                    FailureKind.Connection => ExitCodes.Connection,
-                    _ => ExitCodes.Data,
-                };
-            case DataException d:
-                ctx.Error(d.Message, "the chunk holding this document was rolled back; chunks committed before it stay", d.Hint);
-                return ExitCodes.Data;
-            case BsonException b:
-                ctx.Error($"the source is not valid BSON: {b.Message}", hint: "the dump is corrupt or truncated at that offset; documents before it were loaded");
-                return ExitCodes.Data;
-            case SourceException s:
-                ctx.Error(s.Message, hint: s.Hint);
-                return s.IsConnection ? ExitCodes.Connection : ExitCodes.Usage;
-            default:
-                throw e;
-        }
-    }
+            FailureKind.Usage => ExitCodes.Usage,
+            FailureKind.Connection => ExitCodes.Connection,
+            _ => ExitCodes.Data,
+        }, l.Message, l.Detail, l.Hint),
+        DataException d => new Failure(ExitCodes.Data, d.Message, "the chunk holding this document was rolled back; chunks committed before it stay", d.Hint),
+        BsonException b => new Failure(ExitCodes.Data, $"the source is not valid BSON: {b.Message}", null, "the dump is corrupt or truncated at that offset; documents before it were loaded"),
+        SourceException s => new Failure(s.IsConnection ? ExitCodes.Connection : ExitCodes.Usage, s.Message, null, s.Hint),
+        _ => throw e,
+    };
 }

@@ -37,6 +37,13 @@ public sealed class LoadSummary
 /// <summary>Hears about progress; called from worker threads, once per committed chunk.</summary>
 public interface ILoadObserver
 {
-    void ChunkCommitted(long documents, long rows, long bsonBytes);
+    /// <summary>A chunk committed: its documents, rows, BSON bytes, and rows per table (in plan order; valid during the call only).</summary>
+    void ChunkCommitted(long documents, long rows, long bsonBytes, ReadOnlySpan<long> tableRows);
+
     void Phase(string what);
+
+    /// <summary>The source is open and loading starts; <paramref name="meter"/> tells how far it has read, when that is knowable.</summary>
+    void SourceOpened(string displayName, Sources.ReadMeter? meter)
+    {
+    }
 }

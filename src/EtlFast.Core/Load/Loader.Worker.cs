@@ -21,6 +21,8 @@ public sealed partial class Loader
         public readonly long[] Rows = new long[loader._plan.Tables.Length];
         public readonly long[] Bytes = new long[loader._plan.Tables.Length];
         public readonly double[] CopySeconds = new double[loader._plan.Tables.Length];
+        private readonly long[] _rowsBefore = new long[loader._plan.Tables.Length];
+        private readonly long[] _chunkRows = new long[loader._plan.Tables.Length];
 
         private bool RejectMode => loader._options.OnError == ErrorAction.Reject;
 
@@ -99,6 +101,7 @@ public sealed partial class Loader
         private void Process(NpgsqlConnection? conn, Chunk chunk)
         {
             _pendingRejects.Clear();
+            Rows.CopyTo(_rowsBefore, 0);
             if (conn is null && !loader._options.NullSink)
             {
                 _conn = conn = loader.Open();
@@ -139,12 +142,14 @@ public sealed partial class Loader
             Documents += documents;
             Rejected += rejected;
             Chunks++;
+            // What this chunk added, whichever path committed it (whole, or document by document).
             long rows = 0;
-            foreach (CopyBuffer b in _encoder.Buffers)
+            for (int t = 0; t < Rows.Length; t++)
             {
-                rows += b.Rows;
+                _chunkRows[t] = Rows[t] - _rowsBefore[t];
+                rows += _chunkRows[t];
             }
-            loader._observer.ChunkCommitted(documents, rows, chunk.Length);
+            loader._observer.ChunkCommitted(documents, rows, chunk.Length, _chunkRows);
         }
 
         /// <summary>Encodes one document; in reject mode a document that cannot be converted is rejected instead of stopping the load.</summary>

@@ -297,6 +297,7 @@ public sealed partial class Loader
             live.Log = _observer.Phase; // reopened ranges after cursor or connection faults
         }
         _observer.Phase($"loading {source.DisplayName}");
+        _observer.SourceOpened(source.DisplayName, source.Meter);
         // Chunks in memory: one per worker, one being handed over, and these queued. Cutting a chunk
         // (a read from the page cache) takes a few ms against ~100 ms to encode one, so half a chunk
         // per worker queued keeps them fed; each queued chunk is 4 MiB of resident memory.

@@ -108,42 +108,54 @@ public static class SchemaBuilder
         }
 
         using NpgsqlTransaction tx = conn.BeginTransaction();
+        foreach (string statement in PrepareStatements(plan, mode, timing))
+        {
+            Execute(conn, statement);
+        }
+        tx.Commit();
+    }
+
+    /// <summary>
+    /// The statements <see cref="Prepare"/> runs, in order, in one transaction (after its checks of which
+    /// tables exist): what <c>load --dry-run</c> prints.
+    /// </summary>
+    public static IReadOnlyList<string> PrepareStatements(LoadPlan plan, LoadMode mode, ConstraintTiming timing)
+    {
+        var statements = new List<string>();
         if (mode is LoadMode.Create or LoadMode.Clean)
         {
-            Execute(conn, $"CREATE SCHEMA IF NOT EXISTS {Sql.Quote(plan.Schema)}");
+            statements.Add($"CREATE SCHEMA IF NOT EXISTS {Sql.Quote(plan.Schema)}");
         }
         if (mode == LoadMode.Clean)
         {
             foreach (TablePlan t in plan.Tables.Reverse())
             {
-                Execute(conn, $"DROP TABLE IF EXISTS {t.QualifiedName} CASCADE");
+                statements.Add($"DROP TABLE IF EXISTS {t.QualifiedName} CASCADE");
             }
         }
         if (mode is LoadMode.Create or LoadMode.Clean)
         {
             foreach (TablePlan t in plan.Tables)
             {
-                Execute(conn, CreateTableSql(plan, t, timing == ConstraintTiming.Before));
+                statements.Add(CreateTableSql(plan, t, timing == ConstraintTiming.Before));
             }
             if (timing == ConstraintTiming.Before)
             {
                 foreach (IReadOnlyList<string> wave in ConstraintWaves(plan, includeKeys: false))
                 {
-                    foreach (string statement in wave)
-                    {
-                        Execute(conn, statement);
-                    }
+                    statements.AddRange(wave);
                 }
             }
         }
         if (mode == LoadMode.Truncate)
         {
-            Execute(conn, $"TRUNCATE {string.Join(", ", plan.Tables.Select(t => t.QualifiedName))}");
+            statements.Add($"TRUNCATE {string.Join(", ", plan.Tables.Select(t => t.QualifiedName))}");
         }
-        tx.Commit();
+        return statements;
     }
 
-    private static List<string> ExistingTables(NpgsqlConnection conn, LoadPlan plan)
+    /// <summary>The plan's tables that exist in its schema, in plan order.</summary>
+    public static List<string> ExistingTables(NpgsqlConnection conn, LoadPlan plan)
     {
         var found = new List<string>();
         using var cmd = new NpgsqlCommand(

@@ -9,6 +9,9 @@ public interface IChunkSource : IDisposable
     /// <summary>Bytes of BSON handed out so far.</summary>
     long Position { get; }
 
+    /// <summary>How far through its input the source is, when that can be known (files); null otherwise.</summary>
+    ReadMeter? Meter => null;
+
     /// <summary>The next chunk, or null when the source is exhausted.</summary>
     Chunk? Next(CancellationToken cancel);
 }

@@ -97,7 +97,7 @@ public sealed class MongoSource : IChunkSource
     {
         MongoUrl url = ParseUrl(uri);
         string hosts = string.Join(",", url.Servers.Select(s => s.ToString()));
-        string display = $"mongodb://{hosts}/{database}.{collection}";
+        string display = Display(url, database, collection);
         var retry = new MongoRetry(display, url.Password);
         MongoClient client = Connect(url, uri, hosts, database, cancel);
         try
@@ -142,6 +142,10 @@ public sealed class MongoSource : IChunkSource
                 "write mongodb://[user:password@]host[:port][,host...]/[database][?options] (or mongodb+srv://)");
         }
     }
+
+    /// <summary>How messages name a collection: hosts and namespace, never the credentials or options.</summary>
+    public static string Display(MongoUrl url, string database, string collection) =>
+        $"mongodb://{string.Join(",", url.Servers.Select(s => s.ToString()))}/{database}.{collection}";
 
     /// <summary>A client whose server answered a ping: a wrong host, port or password is reported here, once, without retries.</summary>
     private static MongoClient Connect(MongoUrl url, string uri, string hosts, string database, CancellationToken cancel)

@@ -11,12 +11,7 @@ public static class SourceFactory
         string collection = options.Collection ?? plan.Mapping.Collection;
         if (MongoSource.IsMongoUri(options.From))
         {
-            string? database = options.Database ?? plan.Mapping.Database ?? MongoDB.Driver.MongoUrl.Create(options.From).DatabaseName;
-            if (string.IsNullOrEmpty(database))
-            {
-                throw new LoadException(FailureKind.Usage, "no MongoDB database to read from",
-                    "neither -d/--db, the mapping's \"database\" nor the connection string names one", "pass -d/--db NAME");
-            }
+            string database = LiveDatabase(plan, options);
             MongoDB.Bson.BsonDocument? filter = null;
             if (options.Query is not null)
             {
@@ -32,6 +27,18 @@ public static class SourceFactory
             return MongoSource.Open(options.From, database, collection, filter, options.BatchSize, options.ChunkBytes, cancel, readers: options.Jobs, partition: options.Partition);
         }
         OpenedSource file = SourceOpener.Open(options.From, options.Database ?? plan.Mapping.Database, collection, options.OpenStdin);
-        return new StreamChunker(file.Stream, file.DisplayName, options.ChunkBytes);
+        return new StreamChunker(file.Stream, file.DisplayName, options.ChunkBytes) { Meter = file.Meter };
+    }
+
+    /// <summary>The database a live source reads: -d/--db, else the mapping's, else the connection string's.</summary>
+    public static string LiveDatabase(LoadPlan plan, LoadOptions options)
+    {
+        string? database = options.Database ?? plan.Mapping.Database ?? MongoDB.Driver.MongoUrl.Create(options.From).DatabaseName;
+        if (string.IsNullOrEmpty(database))
+        {
+            throw new LoadException(FailureKind.Usage, "no MongoDB database to read from",
+                "neither -d/--db, the mapping's \"database\" nor the connection string names one", "pass -d/--db NAME");
+        }
+        return database;
     }
 }

@@ -2,8 +2,8 @@ using System.IO.Compression;
 
 namespace EtlFast.Core.Sources;
 
-/// <summary>A readable BSON stream and how to name it in messages.</summary>
-public sealed record OpenedSource(Stream Stream, string DisplayName, long? CompressedLength);
+/// <summary>A readable BSON stream, how to name it in messages, and how far it has been read.</summary>
+public sealed record OpenedSource(Stream Stream, string DisplayName, ReadMeter Meter);
 
 /// <summary>Resolves <c>--from</c>: a .bson or .bson.gz file, a mongodump directory, or "-" for stdin.</summary>
 public static class SourceOpener
@@ -12,7 +12,8 @@ public static class SourceOpener
     {
         if (from == "-")
         {
-            return new OpenedSource(new BufferedStream(stdin(), 1 << 20), "standard input", null);
+            var unknown = new ReadMeter(null, compressed: false);
+            return new OpenedSource(new MeteredStream(new BufferedStream(stdin(), 1 << 20), unknown), "standard input", unknown);
         }
         string path = from;
         if (Directory.Exists(from))
@@ -27,9 +28,12 @@ public static class SourceOpener
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
         if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
         {
-            return new OpenedSource(new BufferedStream(new GZipStream(file, CompressionMode.Decompress), 1 << 20), path, file.Length);
+            // Metered below the decompressor: the compressed size is the only total known in advance.
+            var compressed = new ReadMeter(file.Length, compressed: true);
+            return new OpenedSource(new BufferedStream(new GZipStream(new MeteredStream(file, compressed), CompressionMode.Decompress), 1 << 20), path, compressed);
         }
-        return new OpenedSource(file, path, file.Length);
+        var meter = new ReadMeter(file.Length, compressed: false);
+        return new OpenedSource(new MeteredStream(file, meter), path, meter);
     }
 
     /// <summary>mongodump writes DIR/db/collection.bson[.gz] (or DIR/collection.bson when given a database directory).</summary>

@@ -48,6 +48,9 @@ public sealed class StreamChunker : IChunkSource
 
     public string DisplayName { get; }
 
+    /// <summary>Bytes read from the underlying file, for progress (set by whoever opened the stream).</summary>
+    public ReadMeter? Meter { get; init; }
+
     /// <summary>Bytes of the source cut into chunks so far.</summary>
     public long Position => _offset;
 
@@ -125,6 +128,7 @@ public sealed class StreamChunker : IChunkSource
         _buffer = next;
         _filled = rest;
         _offset += framed;
+        Meter?.Cut(_offset);
         return chunk;
     }
 
