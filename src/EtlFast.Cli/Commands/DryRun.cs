@@ -45,7 +45,12 @@ internal static class DryRun
                 : "before: the existing tables keep their keys, foreign keys and indexes; every row is checked as it arrives")}");
         o.WriteLine($"jobs         {options.Jobs} worker{(options.Jobs == 1 ? "" : "s")}{(options.NullSink ? "" : ", each with its own PostgreSQL connection")}{(live ? " and its own MongoDB range reader" : "")}");
         o.WriteLine($"chunk size   {options.ChunkBytes / 1048576} MiB of BSON{(options.NullSink ? "" : $"; each chunk is committed in one transaction{(runId is null ? "" : " with its checkpoint")}")}");
-        o.WriteLine($"on error     {(options.OnError == ErrorAction.Stop ? "stop" : $"reject, to {Path.Combine(options.RejectDir, plan.Mapping.Collection)}.rejects.bson")}");
+        if (!options.Partition.IsWhole)
+        {
+            Partition part = options.Partition;
+            o.WriteLine($"partition    {part.Index} of {part.Count} (0-based): loads {(live ? "the _id ranges" : "the chunks")} numbered {part.Index} mod {part.Count}; the first partition to start prepares the tables, the last to finish builds the keys");
+        }
+        o.WriteLine($"on error     {(options.OnError == ErrorAction.Stop ? "stop" : $"reject, to {Path.Combine(options.RejectDir, Loader.RejectFileStem(plan, options))}.rejects.bson")}");
         Resume(o, options, runId, target);
         o.WriteLine();
 

@@ -40,11 +40,14 @@ public sealed partial class Loader
         _dataSource = new NpgsqlSlimDataSourceBuilder(options.Target.ConnectionString).Build();
         _userCancel = cancel;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        _rejects = new RejectSink(options.RejectDir, options.Partition.IsWhole
-            ? plan.Mapping.Collection
-            : $"{plan.Mapping.Collection}.part-{options.Partition.Index}-of-{options.Partition.Count}");
+        _rejects = new RejectSink(options.RejectDir, RejectFileStem(plan, options));
         _live = MongoSource.IsMongoUri(options.From);
     }
+
+    /// <summary>The reject file's name without ".rejects.bson": the collection, and the partition when there are several.</summary>
+    public static string RejectFileStem(LoadPlan plan, LoadOptions options) => options.Partition.IsWhole
+        ? plan.Mapping.Collection
+        : $"{plan.Mapping.Collection}.part-{options.Partition.Index}-of-{options.Partition.Count}";
 
     /// <summary>The summary so far; complete after <see cref="Run"/> returns, partial when it threw.</summary>
     public LoadSummary Summary { get; private set; } = new() { Tables = [] };
