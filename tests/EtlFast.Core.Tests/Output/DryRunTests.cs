@@ -111,4 +111,35 @@ public sealed class DryRunTests : IDisposable
         }
         Etlfast.Run(["load", "--progress", "loud"]).Fails(2, "--progress takes auto, plain, json or none");
     }
+    [Fact]
+    public void A_partition_names_its_share_and_its_own_reject_file()
+    {
+        string schema = _scope.NewSchema("dry_part");
+        string rejects = _scope.Dir.File("rejects");
+        Directory.CreateDirectory(rejects);
+        CliResult r = Etlfast.Load(File(5), ThingsFile.WriteMapping(_scope.Dir), schema, "--dry-run",
+            "--partition", "1/3", "--on-error", "reject", "--reject-dir", rejects).Ok();
+
+        Assert.Contains("partition    1 of 3 (0-based): loads the chunks numbered 1 mod 3", r.Out, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(rejects, "things.part-1-of-3.rejects.bson"), r.Out, StringComparison.Ordinal);
+        using NpgsqlConnection conn = TestPg.Open();
+        Assert.Null(TestPg.Scalar(conn, "SELECT 1 FROM pg_namespace WHERE nspname = $1", schema));
+    }
+
+    /// <summary>The README's one-screen mapping is a mapping load accepts, with the tables and keys it describes.</summary>
+    [Fact]
+    public void The_readme_mapping_example_is_accepted()
+    {
+        string readme = System.IO.File.ReadAllText(RepoRoot.File("README.md"));
+        int section = readme.IndexOf("## The mapping, in one screen", StringComparison.Ordinal);
+        Assert.True(section > 0, "the README has no mapping section");
+        int start = readme.IndexOf("```jsonc\n", section, StringComparison.Ordinal) + "```jsonc\n".Length;
+        string mapping = _scope.Dir.Write("readme-orders.json", readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)]);
+        string source = _scope.Dir.Write("orders.bson", "");
+
+        CliResult r = Etlfast.Load(source, mapping, _scope.NewSchema("dry_readme"), "--dry-run").Ok();
+
+        Assert.Contains("\"order_lines\": from lines[]; 3 columns; primary key (\"order_id\", \"line_no\"); \"order_id\" references \"orders\" (\"id\")", r.Out, StringComparison.Ordinal);
+        Assert.Contains("\"price\" numeric(12,2) NOT NULL", r.Out, StringComparison.Ordinal);
+    }
 }
