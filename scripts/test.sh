@@ -50,6 +50,14 @@ else
   failed=$((failed + 1)); status=1; echo "   AOT smoke test FAILED"
 fi
 
+echo "== the README's first command: scripts/demo.sh (on the binary just published)"
+if bash scripts/demo.sh 300 >"$logs/demo.log" 2>&1 \
+   && grep -q "users  *300 " "$logs/demo.log" && grep -q "(5 rows)" "$logs/demo.log"; then
+  passed=$((passed + 1)); echo "   demo passed: 300 users loaded into 15 tables, the sample query answered"
+else
+  failed=$((failed + 1)); status=1; echo "   demo FAILED"; tail -40 "$logs/demo.log"
+fi
+
 echo "== done in $(( $(date +%s) - started )) s"
 echo "$passed passed, $failed failed"
 exit $status

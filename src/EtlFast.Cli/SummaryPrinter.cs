@@ -19,7 +19,7 @@ internal static class SummaryPrinter
         double secs = Math.Max(s.Seconds, 1e-6);
         w.WriteLine($"loaded {s.Documents:N0} documents ({s.BsonBytes / 1048576.0:N1} MB of BSON) into {s.Rows:N0} rows of {s.Tables.Count} tables at {target.Display} in {s.Seconds:N2} s");
         w.WriteLine($"  {s.Rows / secs:N0} rows/s, {s.BsonBytes / 1048576.0 / secs:N1} MB/s; data {s.LoadSeconds:N2} s, keys and indexes {s.ConstraintSeconds:N2} s");
-        w.WriteLine($"  client CPU {s.CpuSeconds:N2} s, peak memory {s.PeakRssBytes / 1048576.0:N0} MB, {s.Chunks:N0} chunks, GC {s.Gen0}/{s.Gen1}/{s.Gen2}");
+        w.WriteLine($"  client CPU {s.CpuSeconds:N2} s, peak memory {s.PeakRssBytes / 1048576.0:N0} MB, {s.Chunks:N0} chunk{(s.Chunks == 1 ? "" : "s")}, GC {s.Gen0}/{s.Gen1}/{s.Gen2}");
         if (s.Rejected > 0)
         {
             w.WriteLine($"  {s.Rejected:N0} documents rejected");

@@ -38,7 +38,7 @@ def parse(path):
         if m:
             s.update(rows_per_s=number(m.group(1)), mib_per_s=number(m.group(2)), data_s=number(m.group(3)),
                      keys_s=number(m.group(4)))
-        m = re.match(r"^\s+client CPU " + NUM + r" s, peak memory " + NUM + r" MB, " + NUM + r" chunks, GC (\d+)/(\d+)/(\d+)$", line)
+        m = re.match(r"^\s+client CPU " + NUM + r" s, peak memory " + NUM + r" MB, " + NUM + r" chunks?, GC (\d+)/(\d+)/(\d+)$", line)
         if m:
             s.update(cpu_s=number(m.group(1)), peak_mib=number(m.group(2)), chunks=int(number(m.group(3))),
                      gen0=int(m.group(4)), gen1=int(m.group(5)), gen2=int(m.group(6)))
