@@ -174,18 +174,19 @@ internal sealed partial class Progress : ILoadObserver, IDisposable
         }
     }
 
+    /// <summary>
+    /// The progress line. How far along and the ETA come first, so that a narrow terminal, which cuts
+    /// the line at its width, cuts the rates rather than the answer to "how long still".
+    /// </summary>
     private static string Headline(Counts c)
     {
-        string line = $"{c.Documents:N0} documents, {c.Rows:N0} rows, {c.Bytes / 1048576.0:N1} MB ({c.Rows / c.Seconds:N0} rows/s, {c.Bytes / 1048576.0 / c.Seconds:N1} MB/s) {c.Seconds:N0}s";
+        string counts = $"{c.Documents:N0} documents, {c.Rows:N0} rows, {c.Bytes / 1048576.0:N1} MB ({c.Rows / c.Seconds:N0} rows/s, {c.Bytes / 1048576.0 / c.Seconds:N1} MB/s) {c.Seconds:N0}s";
         if (c.SourceTotal is long total && total > 0 && c.SourceDone is long done)
         {
-            line += $", {Math.Min(100, 100.0 * done / total):N0}% done";
-            if (c.Eta is double eta)
-            {
-                line += $", ETA {FormatSeconds(eta)}";
-            }
+            string share = $"{Math.Min(100, 100.0 * done / total):N0}% done";
+            return c.Eta is double eta ? $"{share}, ETA {FormatSeconds(eta)}: {counts}" : $"{share}: {counts}";
         }
-        return line;
+        return counts;
     }
 
     private static string FormatSeconds(double seconds)
