@@ -64,6 +64,16 @@ assert events[-1]["tables"]["users"] == 300 and summary["tables"]["users"]["rows
 assert summary["tables"]["messages"]["rows"] == int(sys.argv[3]) and summary["exit_code"] == 0
 PY
 echo "   dry run, JSON progress ($(wc -l <"$tmp/progress.jsonl") lines) and summary file checked"
+# On a terminal (a pty from util-linux's script), progress is redrawn in place with the share done,
+# an ETA and rows per table; 3,000 users in 1 MiB chunks give it a few seconds to draw.
+"$bin" gen users --count 3000 -o "$tmp/users3k.bson" >/dev/null 2>&1 || fail "gen 3000 users"
+script -qec "'$bin' load --from '$tmp/users3k.bson' --mapping examples/seed-users.json --to '$to' --schema aot_tty --chunk-size 1 --progress-interval 0.05" /dev/null >"$tmp/tty.out" 2>&1 \
+  || fail "load on a terminal failed: $(tail -5 "$tmp/tty.out")"
+grep -q $'\e\[J' "$tmp/tty.out" || fail "progress on a terminal was not redrawn in place"
+grep -Eq '[0-9]+% done, ETA [0-9]+:[0-9][0-9]: [0-9,]+ documents' "$tmp/tty.out" || fail "progress on a terminal gave no ETA: $(tail -c 600 "$tmp/tty.out")"
+grep -Eq '^  users [0-9,]+  addresses' "$tmp/tty.out" || fail "progress on a terminal gave no rows per table"
+[ "$(psql_q 'select count(*) from aot_tty.users')" = 3000 ] || fail "the load on a terminal did not load 3000 users"
+echo "   progress on a terminal: redrawn in place, share done, ETA, rows per table"
 
 # Live MongoDB source through the official driver, against the wire-protocol test server.
 server=tests/EtlFast.WireServer/bin/Release/net10.0/EtlFast.WireServer.dll
