@@ -1,10 +1,10 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using MongoDB.Bson;
 using MongoDB.Bson.IO;
 using MongoDB.Bson.Serialization;
 using MongoDB.Bson.Serialization.Serializers;
 using MongoDB.Driver;
+using EtlFast.PgCopy;
 using RawReader = EtlFast.Bson.BsonReader;
 
 namespace EtlFast.Core.Sources;
@@ -17,17 +17,23 @@ namespace EtlFast.Core.Sources;
 /// chunks have indexes <c>range number * 2^24 + sequence</c>: the same data and chunk size give the
 /// same chunks whatever the number of readers or faults.
 /// </summary>
-internal sealed class MongoRangeReader(MongoSource source, IMongoCollection<RawBsonDocument> collection, MongoRetry retry) : IDisposable
+/// <remarks>
+/// Documents are copied while the driver deserializes a batch (<see cref="CopyingProjection"/>): no
+/// object per document. Chunks filled by a batch wait in a short list and go to the queue once the
+/// driver has returned it, so the reader never blocks inside the driver.
+/// </remarks>
+internal sealed class MongoRangeReader(MongoSource source, IMongoCollection<RawBsonDocument> collection, MongoRetry retry) : IRawDocumentSink, IDisposable
 {
     public const int SequenceBits = 24;
 
     private static readonly BsonDocument IdIndex = new("_id", 1);
     private static readonly BsonDocumentSortDefinition<RawBsonDocument> ById = new(new BsonDocument("_id", 1));
 
-    private byte[]? _buffer;
+    private NativeBlock? _buffer;
     private int _length;
     private int _documents;
     private long _sequence;
+    private readonly List<(NativeBlock Buffer, int Length, int Documents)> _full = [];
     private byte[] _lastId = new byte[64];
     private int _lastIdLength; // 0: nothing copied yet in this range; -1: the last document had no _id
 
@@ -36,7 +42,13 @@ internal sealed class MongoRangeReader(MongoSource source, IMongoCollection<RawB
     {
         _sequence = 0;
         _lastIdLength = 0;
-        var options = new FindOptions<RawBsonDocument, RawBsonDocument> { Sort = ById, Hint = IdIndex, BatchSize = source.BatchSize };
+        var options = new FindOptions<RawBsonDocument, CopiedDocument>
+        {
+            Sort = ById,
+            Hint = IdIndex,
+            BatchSize = source.BatchSize,
+            Projection = new CopyingProjection(this),
+        };
         for (int failures = 0; ;)
         {
             BsonDocument? filter = range.Filter(source.UserFilter, LastId());
@@ -45,20 +57,15 @@ internal sealed class MongoRangeReader(MongoSource source, IMongoCollection<RawB
                 break;
             }
             bool open = false;
-            IAsyncCursor<RawBsonDocument>? cursor = null;
+            IAsyncCursor<CopiedDocument>? cursor = null;
             try
             {
                 cursor = collection.FindSync(new BsonDocumentFilterDefinition<RawBsonDocument>(filter), options, cancel);
                 open = true;
+                EmitFull(range, cancel); // the first batch came with the find
                 while (cursor.MoveNext(cancel))
                 {
-                    foreach (RawBsonDocument doc in cursor.Current)
-                    {
-                        using (doc)
-                        {
-                            Add(range, doc.Slice, cancel);
-                        }
-                    }
+                    EmitFull(range, cancel);
                     failures = 0; // a batch got through: the fault budget is per stretch of failures
                 }
                 break;
@@ -81,11 +88,13 @@ internal sealed class MongoRangeReader(MongoSource source, IMongoCollection<RawB
             {
                 Close(cursor);
             }
+            EmitFull(range, cancel); // what a batch copied before a fault stays: the range reopens after it
         }
-        Emit(range, cancel);
+        Retire();
+        EmitFull(range, cancel);
     }
 
-    private static void Close(IAsyncCursor<RawBsonDocument>? cursor)
+    private static void Close(IAsyncCursor<CopiedDocument>? cursor)
     {
         try
         {
@@ -96,58 +105,72 @@ internal sealed class MongoRangeReader(MongoSource source, IMongoCollection<RawB
         }
     }
 
-    private void Add(MongoRange range, IByteBuffer slice, CancellationToken cancel)
+    /// <summary>Called by the driver for each document of a batch: copies it into the chunk being packed.</summary>
+    void IRawDocumentSink.Take(BsonStream stream, int length)
     {
-        int length = slice.Length;
         if (_buffer is not null && _length + length > _buffer.Length && _documents > 0)
         {
-            Emit(range, cancel);
+            Retire();
         }
         int chunkBytes = source.ChunkBytes;
-        _buffer ??= ArrayPool<byte>.Shared.Rent(Math.Max(chunkBytes + (chunkBytes / 4), length));
-        Span<byte> target = _buffer.AsSpan(_length, length);
-        CopyOut(slice, target);
+        _buffer ??= source.Blocks.Rent(length);
+        Span<byte> target = _buffer.GetSpan().Slice(_length, length);
+        CopyOut(stream, target);
         RememberId(target);
         _length += length;
         _documents++;
         if (_length >= chunkBytes)
         {
-            Emit(range, cancel);
+            Retire();
         }
     }
 
-    /// <summary>Hands the pending chunk to the queue (blocks while it is full).</summary>
-    private void Emit(MongoRange range, CancellationToken cancel)
+    /// <summary>Copies from the driver's reply buffer without an intermediate array (its chunks, in place).</summary>
+    private static void CopyOut(BsonStream stream, Span<byte> target)
+    {
+        if (stream is not ByteBufferStream { Buffer: { } buffer })
+        {
+            stream.ReadExactly(target);
+            return;
+        }
+        int start = checked((int)stream.Position);
+        for (int done = 0; done < target.Length;)
+        {
+            ArraySegment<byte> segment = buffer.AccessBackingBytes(start + done);
+            int n = Math.Min(segment.Count, target.Length - done);
+            segment.AsSpan(0, n).CopyTo(target[done..]);
+            done += n;
+        }
+    }
+
+    /// <summary>Closes the chunk being packed: it waits in <see cref="_full"/> until the batch is returned.</summary>
+    private void Retire()
     {
         if (_buffer is null || _documents == 0)
         {
             return;
         }
-        if (_sequence >= 1L << SequenceBits)
-        {
-            throw new SourceException($"_id range {range} of {source.DisplayName} holds more than {1L << SequenceBits:N0} chunks",
-                "use a larger --chunk-size");
-        }
-        long index = ((long)range.Number << SequenceBits) | _sequence++;
-        byte[] buffer = _buffer;
-        int length = _length;
-        int documents = _documents;
+        _full.Add((_buffer, _length, _documents));
         _buffer = null;
         _length = 0;
         _documents = 0;
-        source.Enqueue(buffer, length, index, documents, cancel);
     }
 
-    private static void CopyOut(IByteBuffer slice, Span<byte> target)
+    /// <summary>Hands the closed chunks to the queue, in order (blocks while it is full).</summary>
+    private void EmitFull(MongoRange range, CancellationToken cancel)
     {
-        int position = 0;
-        while (position < target.Length)
+        for (int i = 0; i < _full.Count; i++)
         {
-            ArraySegment<byte> segment = slice.AccessBackingBytes(position);
-            int n = Math.Min(segment.Count, target.Length - position);
-            segment.AsSpan(0, n).CopyTo(target[position..]);
-            position += n;
+            if (_sequence >= 1L << SequenceBits)
+            {
+                throw new SourceException($"_id range {range} of {source.DisplayName} holds more than {1L << SequenceBits:N0} chunks",
+                    "use a larger --chunk-size");
+            }
+            (NativeBlock buffer, int length, int documents) = _full[i];
+            _full[i] = default;
+            source.Enqueue(buffer, length, ((long)range.Number << SequenceBits) | _sequence++, documents, cancel);
         }
+        _full.Clear();
     }
 
     /// <summary>Keeps the <c>_id</c> element's bytes (nearly always the first element: one step of the reader).</summary>
@@ -187,9 +210,17 @@ internal sealed class MongoRangeReader(MongoSource source, IMongoCollection<RawB
 
     public void Dispose()
     {
+        foreach ((NativeBlock buffer, _, _) in _full)
+        {
+            if (buffer is not null)
+            {
+                source.Blocks.Return(buffer);
+            }
+        }
+        _full.Clear();
         if (_buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            source.Blocks.Return(_buffer);
             _buffer = null;
         }
     }

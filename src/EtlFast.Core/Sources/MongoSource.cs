@@ -1,3 +1,4 @@
+using EtlFast.PgCopy;
 using System.Collections.Concurrent;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -41,6 +42,7 @@ public sealed class MongoSource : IChunkSource
         UserFilter = filter;
         BatchSize = batchSize;
         ChunkBytes = chunkBytes;
+        Blocks = new ChunkBlockPool(chunkBytes + (chunkBytes / 4));
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         _queue = new BlockingCollection<Chunk>(new ConcurrentQueue<Chunk>(), readers + 1);
         _threads = new Thread[readers];
@@ -82,6 +84,9 @@ public sealed class MongoSource : IChunkSource
     internal int? BatchSize { get; }
 
     internal int ChunkBytes { get; }
+
+    /// <summary>The unmanaged buffers readers pack chunks into, reused as workers release them.</summary>
+    internal ChunkBlockPool Blocks { get; }
 
     public static bool IsMongoUri(string from) =>
         from.StartsWith("mongodb://", StringComparison.Ordinal) || from.StartsWith("mongodb+srv://", StringComparison.Ordinal);
@@ -230,9 +235,9 @@ public sealed class MongoSource : IChunkSource
     }
 
     /// <summary>Called by a reader with a full (or a range's last) chunk; blocks while the queue is full.</summary>
-    internal void Enqueue(byte[] buffer, int length, long index, int documents, CancellationToken cancel)
+    internal void Enqueue(NativeBlock block, int length, long index, int documents, CancellationToken cancel)
     {
-        var chunk = new Chunk(buffer, length, Interlocked.Add(ref _cut, length) - length, index, documents);
+        var chunk = new Chunk(block, Blocks, length, Interlocked.Add(ref _cut, length) - length, index, documents);
         try
         {
             _queue.Add(chunk, cancel);
@@ -282,6 +287,7 @@ public sealed class MongoSource : IChunkSource
             left.Release();
         }
         _client.Dispose();
+        Blocks.Dispose(); // blocks of chunks still in flight are freed when they are released
         if (stopped)
         {
             // A reader still stuck in the driver would touch these; leave them to the finalizer then.
