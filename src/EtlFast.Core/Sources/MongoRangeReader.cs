@@ -108,12 +108,14 @@ internal sealed class MongoRangeReader(MongoSource source, IMongoCollection<RawB
     /// <summary>Called by the driver for each document of a batch: copies it into the chunk being packed.</summary>
     void IRawDocumentSink.Take(BsonStream stream, int length)
     {
-        if (_buffer is not null && _length + length > _buffer.Length && _documents > 0)
+        // Where a chunk ends depends on the documents only, never on the block it happens to be in
+        // (a reused block may have grown for a large document): the same data gives the same chunks.
+        int chunkBytes = source.ChunkBytes;
+        if (_documents > 0 && _length + length > chunkBytes + (chunkBytes / 4))
         {
             Retire();
         }
-        int chunkBytes = source.ChunkBytes;
-        _buffer ??= source.Blocks.Rent(length);
+        _buffer ??= source.Blocks.Rent(length); // at least 1.25x the chunk size, or the document's length
         Span<byte> target = _buffer.GetSpan().Slice(_length, length);
         CopyOut(stream, target);
         RememberId(target);
