@@ -28,7 +28,7 @@ return 0;
 
 internal sealed class SilentObserver : ILoadObserver
 {
-    public void ChunkCommitted(long documents, long rows, long bsonBytes)
+    public void ChunkCommitted(long documents, long rows, long bsonBytes, ReadOnlySpan<long> tableRows)
     {
     }
 
