@@ -170,7 +170,8 @@ def render(r):
       + "; ".join(f"`{s}`" for s in st["baseline_streams"]))
     if "d" in r["kinds"]:
         w("- live (d): the same `users.bson` served by `tests/EtlFast.WireServer` (the in-process MongoDB wire-protocol test server, "
-          "JIT, Release), started once before the runs (outside the timing, documents held in memory) and stopped at the end; "
+          "JIT, Release), started once before the runs (outside the timing, documents held in memory), warmed up by one untimed "
+          "(d) run, and stopped at the end; "
           f"`{st['live_source']}`. Everything but the source is (c)'s: same binary, mapping, jobs and null sink. Client CPU "
           "is the etlfast process's only; the wire server's CPU during each run (utime+stime from /proc) is reported apart as "
           "source server CPU. The server shares the 2 cores with etlfast, so (d)'s wall time is not a live MongoDB's")
