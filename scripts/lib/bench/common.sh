@@ -61,17 +61,66 @@ bench_binary_source() {
   fi
 }
 
-# Builds the allocation probe (JIT, Release) from the snapshot the binary came from (a reused binary:
-# the commit its record names); prints the path of its dll.
-bench_build_probe() {
+# The snapshot the binary came from (a reused binary: the commit its record names).
+bench_snapshot_of_binary() {
   local rev
   if [ -z "${BENCH_SNAPSHOT:-}" ]; then
     rev=$(sed -n 's/^commit \([0-9a-f]\{40\}\) (clean snapshot.*/\1/p' <<<"$etlfast_source")
     bench_snapshot "${rev:-HEAD}"
   fi
+}
+
+# Builds the allocation probe (JIT, Release) from the snapshot the binary came from; prints the path of its dll.
+bench_build_probe() {
+  bench_snapshot_of_binary
   (cd "$BENCH_SNAPSHOT" && dotnet build scripts/lib/bench/AllocProbe -c Release -o "$BENCH_SNAPSHOT/probe-out" -nologo -v quiet -clp:ErrorsOnly) >&2 \
     || return 1
   echo "$BENCH_SNAPSHOT/probe-out/AllocProbe.dll"
+}
+
+# Builds the MongoDB wire-protocol test server (JIT, Release) from the same snapshot; prints the path of its dll.
+bench_build_wireserver() {
+  bench_snapshot_of_binary
+  (cd "$BENCH_SNAPSHOT" && dotnet build tests/EtlFast.WireServer -c Release -o "$BENCH_SNAPSHOT/wire-out" -nologo -v quiet -clp:ErrorsOnly) >&2 \
+    || return 1
+  echo "$BENCH_SNAPSHOT/wire-out/EtlFast.WireServer.dll"
+}
+
+# Starts the wire server once (script mode, like scripts/aot-smoke.sh) with COLLECTION_SPEC preloaded
+# (db.coll=path.bson) and waits until it listens. Sets WIRE_PID and WIRE_URI (mongodb://127.0.0.1:PORT/).
+# `dotnet X.dll` runs the app in its own process (no child), so WIRE_PID's /proc stat is the server's CPU.
+bench_wire_start() {
+  local dll=$1 spec=$2 outfile=$3 i
+  dotnet "$dll" --port 0 --load "$spec" --no-stdin >"$outfile" 2>&1 &
+  WIRE_PID=$!
+  for i in $(seq 1 1200); do
+    grep -q '^listening ' "$outfile" && break
+    kill -0 "$WIRE_PID" 2>/dev/null || bench_fail "the wire test server exited: $(cat "$outfile")"
+    sleep 0.1
+  done
+  WIRE_URI=$(sed -n 's/^listening //p' "$outfile" | head -1)
+  [ -n "$WIRE_URI" ] || bench_fail "the wire test server did not start within 120 s: $(cat "$outfile")"
+}
+
+# SIGTERM (the server exits 0 on it), then wait; only the process this script started.
+bench_wire_stop() {
+  [ -n "${WIRE_PID:-}" ] || return 0
+  kill -TERM "$WIRE_PID" 2>/dev/null || true
+  wait "$WIRE_PID" 2>/dev/null || true
+  WIRE_PID=
+}
+
+# utime+stime ticks of the wire server (all its threads), 0 when there is none. Bash builtins only, like
+# bench_busy_ticks: it brackets the timed run. After "pid (comm) ", utime and stime are fields 12 and 13.
+bench_source_ticks() {
+  local stat
+  if [ -z "${WIRE_PID:-}" ] || ! read -r stat 2>/dev/null </proc/"$WIRE_PID"/stat; then
+    echo 0
+    return
+  fi
+  local -a f
+  read -r -a f <<<"${stat##*) }"
+  echo $((f[11] + f[12]))
 }
 
 # "table<TAB>rows" for every table of a schema, sorted by table name.
@@ -146,4 +195,7 @@ bench_write_meta() {
   done
   printf 'streams\t%s\n' "$(tr '\n' ';' <"$scratch/sql/streams.txt")"
   printf 'loadavg_end\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+  if [ "$live" = 1 ]; then
+    printf 'live_source\t%s\n' "etlfast load --from $live_from -c users --mapping examples/seed-users.json --mode clean --schema bench_d --sink null${BENCH_JOBS:+ -j $BENCH_JOBS}"
+  fi
 }
