@@ -39,7 +39,7 @@ internal static class SchemaCompare
                 problems.Add($"{t}: expected {expectedRows} rows, found {actualRows}: {missing} expected rows missing, {extra} rows extra (or doubled)");
             }
         }
-        Assert.True(problems.Count == 0, $"schema {actualSchema} differs from the uninterrupted load in {expectedSchema}:\n  " + string.Join("\n  ", problems));
+        Assert.True(problems.Count == 0, $"schema {actualSchema} differs from the reference load in {expectedSchema}:\n  " + string.Join("\n  ", problems));
         if (keys)
         {
             Assert.Equal(PgConstraints.Keys(conn, expectedSchema), PgConstraints.Keys(conn, actualSchema));

@@ -55,37 +55,7 @@ internal static partial class LiveKit
     /// multiset of rows: counts equal and EXCEPT ALL empty both ways, so a row doubled, missing or changed shows.
     /// </summary>
     public static void SameTables(NpgsqlConnection conn, string expectedSchema, string actualSchema)
-    {
-        List<string> tables = PgTable.Tables(conn, expectedSchema);
-        Assert.True(tables.Count > 0, $"the reference schema {expectedSchema} has no tables");
-        Assert.Equal(tables, PgTable.Tables(conn, actualSchema));
-        var problems = new List<string>();
-        foreach (string t in tables)
-        {
-            string want = string.Join(", ", PgTable.Columns(conn, expectedSchema, t));
-            string got = string.Join(", ", PgTable.Columns(conn, actualSchema, t));
-            if (want != got)
-            {
-                problems.Add($"{t}: columns differ\n    expected {want}\n    actual   {got}");
-                continue;
-            }
-            string e = TestPg.Qualify(expectedSchema, t), a = TestPg.Qualify(actualSchema, t);
-            long expectedRows = PgTable.Count(conn, expectedSchema, t);
-            long actualRows = PgTable.Count(conn, actualSchema, t);
-            long missing = (long)TestPg.Scalar(conn, $"SELECT count(*) FROM (SELECT * FROM {e} EXCEPT ALL SELECT * FROM {a}) x")!;
-            long extra = (long)TestPg.Scalar(conn, $"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {e}) x")!;
-            if (expectedRows == 0)
-            {
-                problems.Add($"{t}: the reference table is empty, so the comparison proves nothing");
-            }
-            if (missing != 0 || extra != 0 || expectedRows != actualRows)
-            {
-                problems.Add($"{t}: expected {expectedRows} rows, found {actualRows}: {missing} missing, {extra} extra (or doubled)");
-            }
-        }
-        Assert.True(problems.Count == 0, $"schema {actualSchema} differs from {expectedSchema}:\n  " + string.Join("\n  ", problems));
-        Assert.Equal(PgConstraints.Keys(conn, expectedSchema), PgConstraints.Keys(conn, actualSchema));
-    }
+        => Faults.SchemaCompare.Equal(conn, expectedSchema, actualSchema, keys: true);
 
     /// <summary>Documents per second of the data phase ("data X s" in the summary), or NaN when not printed.</summary>
     public static double DocumentsPerSecond(CliResult r)
