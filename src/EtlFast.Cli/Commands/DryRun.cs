@@ -193,9 +193,17 @@ internal static class DryRun
             o.WriteLine($"  {++step}. read, walk and encode every document, send nothing (--sink null)");
             return;
         }
-        o.WriteLine($"  {++step}. prepare the tables, in one transaction{(mode == LoadMode.Append ? " (nothing to do for append)" : "")}");
+        Partition part = options.Partition;
+        o.WriteLine($"  {++step}. prepare the tables, in one transaction{(mode == LoadMode.Append ? " (nothing to do for append)" : "")}"
+            + (part.IsWhole ? "" : "; done by the first partition to start, the others wait for it and join"));
         Statements(o, SchemaBuilder.PrepareStatements(plan, mode, timing));
-        string count = chunks is long n ? $"about {n:N0} chunk{(n == 1 ? "" : "s")}" : "the chunks";
+        string count = (chunks, part.IsWhole) switch
+        {
+            (long n, true) => $"about {n:N0} chunk{(n == 1 ? "" : "s")}",
+            (long n, false) => $"about {Math.Max(0, (n - part.Index + part.Count - 1) / part.Count):N0} of the {n:N0} chunk{(n == 1 ? "" : "s")} (those numbered {part.Index} mod {part.Count})",
+            (null, true) => "the chunks",
+            (null, false) => $"the _id ranges numbered {part.Index} mod {part.Count}",
+        };
         o.WriteLine($"  {++step}. load {count} with {options.Jobs} worker{(options.Jobs == 1 ? "" : "s")}: per chunk, one transaction of COPY ... FROM STDIN (FORMAT BINARY) into each table{(checkpoints ? " plus its checkpoint row" : "")}");
         if (timing == ConstraintTiming.After && mode is LoadMode.Create or LoadMode.Clean)
         {
@@ -205,7 +213,8 @@ internal static class DryRun
             {
                 if (waves[i].Count > 0)
                 {
-                    o.WriteLine($"  {++step}. {names[i]}: {waves[i].Count} statement{(waves[i].Count == 1 ? "" : "s")}, up to {Math.Min(options.Jobs, waves[i].Count)} at a time");
+                    o.WriteLine($"  {++step}. {names[i]}: {waves[i].Count} statement{(waves[i].Count == 1 ? "" : "s")}, up to {Math.Min(options.Jobs, waves[i].Count)} at a time"
+                        + (part.IsWhole ? "" : ", by the last partition to finish"));
                     Statements(o, waves[i]);
                 }
             }

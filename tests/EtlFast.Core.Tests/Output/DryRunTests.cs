@@ -122,6 +122,9 @@ public sealed class DryRunTests : IDisposable
 
         Assert.Contains("partition    1 of 3 (0-based): loads the chunks numbered 1 mod 3", r.Out, StringComparison.Ordinal);
         Assert.Contains(Path.Combine(rejects, "things.part-1-of-3.rejects.bson"), r.Out, StringComparison.Ordinal);
+        Assert.Contains("done by the first partition to start", r.Out, StringComparison.Ordinal);
+        Assert.Contains("load about 0 of the 1 chunk (those numbered 1 mod 3)", r.Out, StringComparison.Ordinal);
+        Assert.Contains("at a time, by the last partition to finish", r.Out, StringComparison.Ordinal);
         using NpgsqlConnection conn = TestPg.Open();
         Assert.Null(TestPg.Scalar(conn, "SELECT 1 FROM pg_namespace WHERE nspname = $1", schema));
     }
