@@ -1,4 +1,3 @@
-using System.Buffers;
 using EtlFast.PgCopy;
 
 namespace EtlFast.Core.Sources;
@@ -9,27 +8,15 @@ namespace EtlFast.Core.Sources;
 /// </summary>
 public sealed class Chunk
 {
-    private byte[]? _array;        // from ArrayPool<byte>.Shared (live source)
-    private NativeBlock? _block;   // from a ChunkBlockPool (files and streams)
-    private ChunkBlockPool? _pool;
-
-    internal Chunk(byte[] buffer, int length, long sourceOffset, long index, int documents)
-        : this(buffer.AsMemory(0, length), sourceOffset, index, documents)
-    {
-        _array = buffer;
-    }
+    private readonly ChunkBlockPool _pool;
+    private NativeBlock? _block;
 
     internal Chunk(NativeBlock block, ChunkBlockPool pool, int length, long sourceOffset, long index, int documents)
-        : this(block.Memory[..length], sourceOffset, index, documents)
     {
         _block = block;
         _pool = pool;
-    }
-
-    private Chunk(ReadOnlyMemory<byte> memory, long sourceOffset, long index, int documents)
-    {
-        Memory = memory;
-        Length = memory.Length;
+        Memory = block.Memory[..length];
+        Length = length;
         SourceOffset = sourceOffset;
         Index = index;
         Documents = documents;
@@ -51,15 +38,10 @@ public sealed class Chunk
     public void Release()
     {
         Memory = default;
-        if (_array is { } array)
-        {
-            _array = null;
-            ArrayPool<byte>.Shared.Return(array);
-        }
         if (_block is { } block)
         {
             _block = null;
-            _pool!.Return(block);
+            _pool.Return(block);
         }
     }
 }
