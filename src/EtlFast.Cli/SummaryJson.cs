@@ -70,6 +70,7 @@ internal static class SummaryJson
         w.WriteNumber("copy_bytes", s.Tables.Sum(t => t.Bytes));
         w.WriteNumber("chunks", s.Chunks);
         w.WriteNumber("skipped_chunks", s.SkippedChunks);
+        w.WriteBoolean("already_finished", s.AlreadyFinished);
         w.WriteNumber("rejected", s.Rejected);
         w.WriteEndObject();
         WriteNullable(w, "reject_file", s.RejectFile);

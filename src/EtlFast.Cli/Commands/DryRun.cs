@@ -153,7 +153,8 @@ internal static class DryRun
         string consequence = (options.Resume, run) switch
         {
             (true, { FinishedAt: null }) => $"--resume skips its {run.CommittedChunks.Count:N0} committed chunks",
-            (true, _) => "-> --resume would be refused: there is no unfinished load to resume",
+            (true, { FinishedAt: not null }) => "--resume has nothing to do: it exits 0 without reading or writing anything",
+            (true, null) => "--resume finds nothing to resume and starts the load",
             (false, { FinishedAt: null }) when options.Mode != LoadMode.Clean => "-> would be refused without --resume (or --mode clean): it would load the committed rows twice",
             (false, { FinishedAt: null }) => "--mode clean starts it over",
             _ => "",

@@ -280,7 +280,7 @@ internal static class LoadCommand
         {
             LoadSummary summary = loader.Run();
             progress.Finish();
-            if (human)
+            if (human && !summary.AlreadyFinished) // a finished load resumed: the phase line said there is nothing to do
             {
                 SummaryPrinter.Print(ctx.Err, summary, target);
             }

@@ -86,6 +86,7 @@ public static class Checkpoints
               started_at timestamptz NOT NULL DEFAULT now(),
               finished_at timestamptz,
               PRIMARY KEY (run_id, part));
+            {RangePlanStore.Ddl}
             """);
         tx.Commit();
     }
@@ -139,7 +140,7 @@ public static class Checkpoints
         cmd.Parameters.Add(new NpgsqlParameter { Value = constraints.ToString().ToLowerInvariant() });
         cmd.Parameters.Add(new NpgsqlParameter { Value = partitions });
         cmd.ExecuteNonQuery();
-        foreach (string table in (string[])["chunks", "rejects", "parts"])
+        foreach (string table in (string[])["chunks", "rejects", "parts", "ranges"])
         {
             using var clear = new NpgsqlCommand($"DELETE FROM {Schema}.{table} WHERE run_id = $1", conn);
             clear.Parameters.Add(new NpgsqlParameter { Value = runId });
@@ -147,17 +148,18 @@ public static class Checkpoints
         }
     }
 
-    /// <summary>Records a chunk inside the transaction that commits its rows.</summary>
-    public static void Record(NpgsqlConnection conn, string runId, long chunk, long sourceOffset, int documents, int rejected, long rows)
+    /// <summary>Records a chunk inside the transaction that commits its rows; a live chunk with the <c>_id</c> its range goes on after.</summary>
+    public static void Record(NpgsqlConnection conn, string runId, long chunk, long sourceOffset, int documents, int rejected, long rows, byte[]? lastId)
     {
         using var cmd = new NpgsqlCommand(
-            $"INSERT INTO {Schema}.chunks (run_id, chunk, source_offset, documents, rejected, rows) VALUES ($1, $2, $3, $4, $5, $6)", conn);
+            $"INSERT INTO {Schema}.chunks (run_id, chunk, source_offset, documents, rejected, rows, last_id) VALUES ($1, $2, $3, $4, $5, $6, $7)", conn);
         cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
         cmd.Parameters.Add(new NpgsqlParameter { Value = chunk });
         cmd.Parameters.Add(new NpgsqlParameter { Value = sourceOffset });
         cmd.Parameters.Add(new NpgsqlParameter { Value = documents });
         cmd.Parameters.Add(new NpgsqlParameter { Value = rejected });
         cmd.Parameters.Add(new NpgsqlParameter { Value = rows });
+        cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea, Value = (object?)lastId ?? DBNull.Value });
         cmd.ExecuteNonQuery();
     }
 

@@ -16,6 +16,8 @@ public sealed class LoadSummary
     public long Documents { get; set; }
     public long Rejected { get; set; }
     public long Chunks { get; set; }
+    /// <summary>--resume found the load already finished: nothing was read or written.</summary>
+    public bool AlreadyFinished { get; set; }
     /// <summary>Chunks skipped because the resumed run had committed them.</summary>
     public long SkippedChunks { get; set; }
     /// <summary>Where rejected documents were written, when there were any.</summary>

@@ -188,9 +188,11 @@ public sealed partial class Loader
             long count = loader._rejects.Count + _pendingRejects.Count;
             if (count > loader._options.MaxRejects)
             {
-                FlushRejects();
+                // The chunk in hand rolls back: its rejects stay out of the reject file, which holds only
+                // documents of committed chunks; the message names the one that went over the limit.
                 throw new LoadException(FailureKind.Data, $"more than {loader._options.MaxRejects:N0} documents were rejected; stopping",
-                    $"the last: {reason}", $"see {loader._rejects.LogPath}; raise --max-rejects to accept more");
+                    $"the document over the limit: _id {DocumentEncoder.DescribeId(document)} at byte offset {offset}: {reason}",
+                    $"its chunk was rolled back; the rejects of committed chunks are in {loader._rejects.BsonPath} and its .log; raise --max-rejects to accept more, then re-run with --resume");
             }
         }
 
@@ -217,16 +219,24 @@ public sealed partial class Loader
                 }
                 if (loader._runId is not null)
                 {
-                    Checkpoints.Record(conn, loader._runId, chunk.Index, chunk.SourceOffset, documents, rejected, buffers.Sum(b => (long)b.Rows));
+                    Checkpoints.Record(conn, loader._runId, chunk.Index, chunk.SourceOffset, documents, rejected, buffers.Sum(b => (long)b.Rows), chunk.LastId);
                     Checkpoints.RecordRejects(conn, loader._runId, chunk.Index, _pendingRejects);
                 }
-                tx.Commit();
+                CommitInOrder(tx, chunk);
             }
             for (int t = 0; t < buffers.Count; t++)
             {
                 CopySeconds[t] += copied[t];
             }
             Count(buffers);
+        }
+
+        /// <summary>Commits the chunk's transaction; a live range's chunks commit in their order (<see cref="CommitOrder"/>).</summary>
+        private void CommitInOrder(NpgsqlTransaction tx, Chunk chunk)
+        {
+            loader._commitOrder?.WaitTurn(chunk.Index, loader._stop.Token);
+            tx.Commit();
+            loader._commitOrder?.Committed(chunk.Index);
         }
 
         private void Count(IReadOnlyList<CopyBuffer>? buffers)
@@ -317,10 +327,10 @@ public sealed partial class Loader
             }
             if (loader._runId is not null)
             {
-                Checkpoints.Record(conn, loader._runId, chunk.Index, chunk.SourceOffset, documents, rejected, totals.Sum());
+                Checkpoints.Record(conn, loader._runId, chunk.Index, chunk.SourceOffset, documents, rejected, totals.Sum(), chunk.LastId);
                 Checkpoints.RecordRejects(conn, loader._runId, chunk.Index, _pendingRejects);
             }
-            tx.Commit();
+            CommitInOrder(tx, chunk);
             for (int t = 0; t < totals.Length; t++)
             {
                 Rows[t] += totals[t];

@@ -27,6 +27,12 @@ public sealed partial class Loader
     private string? _runId;
     private HashSet<long> _committedBefore = [];
     private readonly bool _live;
+    /// <summary>A live load's ranges and where each goes on: stored at the start, read back on resume and by every partition.</summary>
+    private (IReadOnlyList<MongoRange> Ranges, IReadOnlyDictionary<int, RangeStart> Starts)? _rangePlan;
+    /// <summary>With checkpoints on a live source: each range's chunks commit in order.</summary>
+    private CommitOrder? _commitOrder;
+    /// <summary>--resume found the load finished: nothing is read or written.</summary>
+    private bool _alreadyFinished;
 
     /// <summary>True when chunk <paramref name="index"/> is this process's to load (always, unless --partition).</summary>
     private bool Owns(long index) => _options.Partition.IsWhole
@@ -68,7 +74,16 @@ public sealed partial class Loader
         {
             // The source is opened first: a wrong --from must not leave tables behind.
             using IChunkSource source = SourceFactory.Open(_plan, _options, _stop.Token);
-            (LoadMode mode, ConstraintTiming timing) = Prepare();
+            (LoadMode mode, ConstraintTiming timing) = Prepare(source as MongoSource);
+            if (_alreadyFinished)
+            {
+                summary.AlreadyFinished = true;
+                return summary;
+            }
+            if (source is MongoSource live)
+            {
+                StartLive(live);
+            }
             RunWorkers(source, workers, summary);
             ThrowIfFailed();
             summary.LoadSeconds = clock.Elapsed.TotalSeconds;
@@ -147,7 +162,7 @@ public sealed partial class Loader
     }
 
     /// <summary>Checks the target, settles resume against the checkpoints, prepares the tables. Returns the effective mode and timing.</summary>
-    private (LoadMode, ConstraintTiming) Prepare()
+    private (LoadMode, ConstraintTiming) Prepare(MongoSource? live)
     {
         if (_options.NullSink)
         {
@@ -171,7 +186,7 @@ public sealed partial class Loader
             Checkpoints.Lock(control, _runId);
             try
             {
-                return PreparePartition(control, identity!);
+                return PreparePartition(control, identity!, live);
             }
             finally
             {
@@ -181,18 +196,26 @@ public sealed partial class Loader
         RunState? state = _runId is null ? null : Checkpoints.Find(control, _runId);
         bool unfinished = state is not null && state.FinishedAt is null;
 
-        if (_options.Resume)
+        if (_options.Resume && state is { FinishedAt: { } finishedAt })
         {
-            if (!unfinished)
-            {
-                throw new LoadException(FailureKind.Usage, "there is no unfinished load of this source and mapping to resume",
-                    state is null ? $"the checkpoints in schema \"{Checkpoints.Schema}\" know no load of it into schema \"{_plan.Schema}\" with this chunk size"
-                                  : $"its last load finished at {state.FinishedAt:u}",
-                    "run without --resume; the same source, mapping file, --schema and --chunk-size identify a load");
-            }
+            // A scheduler's retry of a step that finished (a Job restarted after the end, a cron or
+            // Airflow retry): the load is complete, so there is nothing to do, and that is a success.
+            _observer.Phase($"nothing to do: the load of {live?.DisplayName ?? _options.From} into schema \"{_plan.Schema}\" started {state.StartedAt:u} finished at {finishedAt:u} ({state.CommittedChunks.Count:N0} chunks, {state.CommittedDocuments:N0} documents)");
+            _alreadyFinished = true;
+            return (_options.Mode, _options.Constraints);
+        }
+        if (_options.Resume && unfinished)
+        {
             _committedBefore = state!.CommittedChunks;
             _observer.Phase($"resuming: {state.CommittedChunks.Count:N0} chunks ({state.CommittedDocuments:N0} documents) were committed by the run started {state.StartedAt:u}");
+            LoadRangePlan(control, live);
             return (Enum.Parse<LoadMode>(state.Mode, ignoreCase: true), Enum.Parse<ConstraintTiming>(state.Constraints, ignoreCase: true));
+        }
+        if (_options.Resume)
+        {
+            // Nothing was recorded (the first attempt died before its run began): start it, so that
+            // "--resume" is safe to pass always, as it is with --partition.
+            _observer.Phase($"no earlier load of this source and mapping into schema \"{_plan.Schema}\" to resume: starting it");
         }
         if (unfinished && _options.Mode != LoadMode.Clean)
         {
@@ -205,9 +228,51 @@ public sealed partial class Loader
         Run(() => SchemaBuilder.Prepare(control, _plan, _options.Mode, _options.Constraints), "preparing the tables");
         if (_runId is not null)
         {
-            Checkpoints.Begin(control, _runId, _plan.Schema, identity!, _options.Mode, _options.Constraints);
+            BeginRun(control, identity!, live, partitions: 1);
         }
         return (_options.Mode, _options.Constraints);
+    }
+
+    /// <summary>Records the run and, for a live source, its range plan, in one transaction: a run is never recorded without its plan.</summary>
+    private void BeginRun(NpgsqlConnection control, string identity, MongoSource? live, int partitions)
+    {
+        Run(() =>
+        {
+            using NpgsqlTransaction tx = control.BeginTransaction();
+            Checkpoints.Begin(control, _runId!, _plan.Schema, identity, _options.Mode, _options.Constraints, partitions);
+            if (live is not null)
+            {
+                RangePlanStore.Store(control, _runId!, live.Planned);
+                _rangePlan = (live.Planned, new Dictionary<int, RangeStart>());
+            }
+            tx.Commit();
+        }, "recording the run");
+    }
+
+    /// <summary>A resumed or joined live load reads the plan the run started with, and goes on where its committed chunks end.</summary>
+    private void LoadRangePlan(NpgsqlConnection control, MongoSource? live)
+    {
+        if (live is null)
+        {
+            return;
+        }
+        _rangePlan = RangePlanStore.Load(control, _runId!, live.DisplayName) ?? throw new LoadException(FailureKind.Usage,
+            $"the unfinished load of {live.DisplayName} has no stored range plan, so it cannot be resumed exactly",
+            "it was started by an earlier etlfast, which planned the _id ranges again at each start; resuming such a load can skip documents",
+            "start over with --mode clean");
+        int goingOn = _rangePlan.Value.Starts.Count;
+        _observer.Phase($"the stored plan has {_rangePlan.Value.Ranges.Count:N0} _id ranges; {goingOn:N0} go on after the last _id they committed, the others from their start");
+    }
+
+    /// <summary>Starts a live source's readers on the stored plan (else its own), with chunk commits in range order when checkpointed.</summary>
+    private void StartLive(MongoSource live)
+    {
+        (IReadOnlyList<MongoRange> ranges, IReadOnlyDictionary<int, RangeStart> starts) = _rangePlan ?? (live.Planned, new Dictionary<int, RangeStart>());
+        if (_runId is not null)
+        {
+            _commitOrder = new CommitOrder(starts);
+        }
+        live.Start(ranges, starts);
     }
 
     /// <summary>
@@ -215,7 +280,7 @@ public sealed partial class Loader
     /// prepares the tables as --mode says and starts the run; the others join it and leave the tables
     /// alone. A partition that ran before continues only with --resume, as a whole load would.
     /// </summary>
-    private (LoadMode, ConstraintTiming) PreparePartition(NpgsqlConnection control, string identity)
+    private (LoadMode, ConstraintTiming) PreparePartition(NpgsqlConnection control, string identity, MongoSource? live)
     {
         Partition me = _options.Partition;
         RunState? state = Checkpoints.Find(control, _runId!);
@@ -250,6 +315,7 @@ public sealed partial class Loader
                 Checkpoints.StartPart(control, _runId!, me.Index);
                 _observer.Phase($"joining the load started {state.StartedAt:u} as partition {me} ({parts.Count} of {me.Count} partitions started before)");
             }
+            LoadRangePlan(control, live);
             return (Enum.Parse<LoadMode>(state.Mode, ignoreCase: true), Enum.Parse<ConstraintTiming>(state.Constraints, ignoreCase: true));
         }
         if (_options.Resume)
@@ -259,7 +325,7 @@ public sealed partial class Loader
         }
         _observer.Phase($"preparing tables (partition {me}: the first of the {me.Count} partitions to arrive)");
         Run(() => SchemaBuilder.Prepare(control, _plan, _options.Mode, _options.Constraints), "preparing the tables");
-        Checkpoints.Begin(control, _runId!, _plan.Schema, identity, _options.Mode, _options.Constraints, me.Count);
+        BeginRun(control, identity, live, me.Count);
         Checkpoints.StartPart(control, _runId!, me.Index);
         return (_options.Mode, _options.Constraints);
     }

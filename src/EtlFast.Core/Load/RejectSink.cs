@@ -50,13 +50,18 @@ public sealed class RejectSink(string directory, string collection) : IDisposabl
             _bson = null;
             _log = null;
             _count = 0;
+            foreach (string stale in (string[])[BsonPath, LogPath])
+            {
+                if (File.Exists(stale))
+                {
+                    File.Delete(stale);
+                }
+            }
             if (rejects.Count == 0)
             {
                 return;
             }
             Directory.CreateDirectory(directory);
-            File.Delete(BsonPath);
-            File.Delete(LogPath);
         }
         foreach ((byte[] doc, string id, long offset, string reason) in rejects)
         {

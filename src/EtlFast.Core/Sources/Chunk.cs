@@ -11,8 +11,9 @@ public sealed class Chunk
     private readonly ChunkBlockPool _pool;
     private NativeBlock? _block;
 
-    internal Chunk(NativeBlock block, ChunkBlockPool pool, int length, long sourceOffset, long index, int documents)
+    internal Chunk(NativeBlock block, ChunkBlockPool pool, int length, long sourceOffset, long index, int documents, byte[]? lastId = null)
     {
+        LastId = lastId;
         _block = block;
         _pool = pool;
         Memory = block.Memory[..length];
@@ -33,6 +34,12 @@ public sealed class Chunk
     /// <summary>0-based position of the chunk in the source.</summary>
     public long Index { get; }
     public int Documents { get; }
+
+    /// <summary>
+    /// A live source's chunk: the <c>_id</c> of its last document as the BSON document <c>{_id: value}</c>,
+    /// kept with the chunk's checkpoint so that a resumed load continues its range after it; null for files.
+    /// </summary>
+    public byte[]? LastId { get; }
 
     /// <summary>Returns the buffer to its pool; the chunk is unusable afterwards.</summary>
     public void Release()

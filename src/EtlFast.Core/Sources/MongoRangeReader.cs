@@ -9,13 +9,21 @@ using RawReader = EtlFast.Bson.BsonReader;
 
 namespace EtlFast.Core.Sources;
 
+/// <summary>Where a range's reading begins: its first chunk's sequence number and, when resuming, the last <c>_id</c> committed (a document <c>{_id: value}</c>).</summary>
+internal readonly record struct RangeStart(long Sequence, byte[]? AfterId)
+{
+    public static readonly RangeStart Beginning = new(0, null);
+}
+
 /// <summary>
 /// Reads ranges on one thread: a find with the range's filter, sorted on <c>_id</c> through the
 /// <c>_id</c> index, each raw document copied into the chunk being packed. The <c>_id</c> of the last
 /// document copied is kept (as bytes, no allocation per document), so when a getMore or the connection
 /// fails the range is reopened after it (<c>$gt</c>) and nothing is read twice or skipped. A range's
-/// chunks have indexes <c>range number * 2^24 + sequence</c>: the same data and chunk size give the
-/// same chunks whatever the number of readers or faults.
+/// chunks have indexes <c>range number * 2^24 + sequence</c>, and each chunk carries the <c>_id</c> of
+/// its last document: a resumed load starts each range after the last <c>_id</c> its committed chunks
+/// reached (<see cref="RangeStart"/>), with the next sequence number, so the documents it reads are
+/// exactly those no committed chunk holds, whatever was inserted, changed or deleted meanwhile.
 /// </summary>
 /// <remarks>
 /// Documents are copied while the driver deserializes a batch (<see cref="CopyingProjection"/>): no
@@ -33,15 +41,19 @@ internal sealed class MongoRangeReader(MongoSource source, IMongoCollection<RawB
     private int _length;
     private int _documents;
     private long _sequence;
-    private readonly List<(NativeBlock Buffer, int Length, int Documents)> _full = [];
+    private readonly List<(NativeBlock Buffer, int Length, int Documents, byte[]? LastId)> _full = [];
     private byte[] _lastId = new byte[64];
     private int _lastIdLength; // 0: nothing copied yet in this range; -1: the last document had no _id
 
-    /// <summary>Reads one range whole and hands its chunks to the source's queue.</summary>
-    public void Read(MongoRange range, CancellationToken cancel)
+    /// <summary>Reads one range (whole, or its rest after <paramref name="start"/>) and hands its chunks to the source's queue.</summary>
+    public void Read(MongoRange range, RangeStart start, CancellationToken cancel)
     {
-        _sequence = 0;
+        _sequence = start.Sequence;
         _lastIdLength = 0;
+        if (start.AfterId is { } after)
+        {
+            SetLastId(after);
+        }
         var options = new FindOptions<RawBsonDocument, CopiedDocument>
         {
             Sort = ById,
@@ -152,7 +164,7 @@ internal sealed class MongoRangeReader(MongoSource source, IMongoCollection<RawB
         {
             return;
         }
-        _full.Add((_buffer, _length, _documents));
+        _full.Add((_buffer, _length, _documents, LastIdDocument()));
         _buffer = null;
         _length = 0;
         _documents = 0;
@@ -168,9 +180,9 @@ internal sealed class MongoRangeReader(MongoSource source, IMongoCollection<RawB
                 throw new SourceException($"_id range {range} of {source.DisplayName} holds more than {1L << SequenceBits:N0} chunks",
                     "use a larger --chunk-size");
             }
-            (NativeBlock buffer, int length, int documents) = _full[i];
+            (NativeBlock buffer, int length, int documents, byte[]? lastId) = _full[i];
             _full[i] = default;
-            source.Enqueue(buffer, length, ((long)range.Number << SequenceBits) | _sequence++, documents, cancel);
+            source.Enqueue(buffer, length, ((long)range.Number << SequenceBits) | _sequence++, documents, lastId, cancel);
         }
         _full.Clear();
     }
@@ -194,8 +206,8 @@ internal sealed class MongoRangeReader(MongoSource source, IMongoCollection<RawB
         _lastIdLength = length;
     }
 
-    /// <summary>The last <c>_id</c> copied, as a value for the reopening filter (cold path: after a fault only).</summary>
-    private BsonValue? LastId()
+    /// <summary>The last <c>_id</c> copied as a BSON document <c>{_id: value}</c> (once per chunk), or null when there is none.</summary>
+    private byte[]? LastIdDocument()
     {
         if (_lastIdLength <= 0)
         {
@@ -204,7 +216,32 @@ internal sealed class MongoRangeReader(MongoSource source, IMongoCollection<RawB
         byte[] doc = new byte[_lastIdLength + 5];
         BinaryPrimitives.WriteInt32LittleEndian(doc, doc.Length);
         _lastId.AsSpan(0, _lastIdLength).CopyTo(doc.AsSpan(4));
-        using var stream = new MemoryStream(doc);
+        return doc;
+    }
+
+    /// <summary>Continues after a committed <c>_id</c>, given as the document <c>{_id: value}</c>.</summary>
+    private void SetLastId(byte[] idDocument)
+    {
+        int length = idDocument.Length - 5;
+        if (length <= 0 || BinaryPrimitives.ReadInt32LittleEndian(idDocument) != idDocument.Length)
+        {
+            throw new SourceException($"the stored resume position of {source.DisplayName} is damaged", "start over with --mode clean");
+        }
+        if (length > _lastId.Length)
+        {
+            _lastId = new byte[length];
+        }
+        idDocument.AsSpan(4, length).CopyTo(_lastId);
+        _lastIdLength = length;
+    }
+
+    /// <summary>The last <c>_id</c> copied, as a value for the reopening filter (cold path: after a fault, or once per resumed range).</summary>
+    private BsonValue? LastId() => LastIdDocument() is { } doc ? IdValue(doc) : null;
+
+    /// <summary>The value of a document <c>{_id: value}</c>.</summary>
+    internal static BsonValue IdValue(byte[] idDocument)
+    {
+        using var stream = new MemoryStream(idDocument);
         using var reader = new BsonBinaryReader(stream);
         BsonDocument parsed = BsonDocumentSerializer.Instance.Deserialize(BsonDeserializationContext.CreateRoot(reader));
         return parsed["_id"];
@@ -212,7 +249,7 @@ internal sealed class MongoRangeReader(MongoSource source, IMongoCollection<RawB
 
     public void Dispose()
     {
-        foreach ((NativeBlock buffer, _, _) in _full)
+        foreach ((NativeBlock buffer, _, _, _) in _full)
         {
             if (buffer is not null)
             {

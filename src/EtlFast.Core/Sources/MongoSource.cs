@@ -21,10 +21,15 @@ public sealed class MongoSource : IChunkSource
     public static readonly TimeSpan DefaultServerSelectionTimeout = TimeSpan.FromSeconds(10);
 
     private readonly MongoClient _client;
-    private readonly IReadOnlyList<MongoRange> _ranges;
-    private readonly BlockingCollection<Chunk> _queue;
+    private readonly IMongoCollection<RawBsonDocument> _collection;
+    private readonly MongoRetry _retry;
+    private readonly int? _readers;
+    private readonly Load.Partition _partition;
     private readonly CancellationTokenSource _stop;
-    private readonly Thread[] _threads;
+    private IReadOnlyList<MongoRange> _ranges = [];
+    private IReadOnlyDictionary<int, RangeStart> _starts = new Dictionary<int, RangeStart>();
+    private BlockingCollection<Chunk>? _queue;
+    private Thread[] _threads = [];
     private int _nextRange = -1;
     private int _running;
     private long _cut;
@@ -33,42 +38,67 @@ public sealed class MongoSource : IChunkSource
     private Exception? _failure;
     private bool _disposed;
 
-    private MongoSource(MongoClient client, IMongoCollection<RawBsonDocument> collection, IReadOnlyList<MongoRange> ranges, MongoRetry retry,
-        string displayName, BsonDocument? filter, int? batchSize, int chunkBytes, int readers, CancellationToken cancel)
+    private MongoSource(MongoClient client, IMongoCollection<RawBsonDocument> collection, IReadOnlyList<MongoRange> planned, MongoRetry retry,
+        string displayName, BsonDocument? filter, int? batchSize, int chunkBytes, int? readers, Load.Partition partition, CancellationToken cancel)
     {
         _client = client;
-        _ranges = ranges;
+        _collection = collection;
+        _retry = retry;
+        Planned = planned;
+        _readers = readers;
+        _partition = partition;
         DisplayName = displayName;
         UserFilter = filter;
         BatchSize = batchSize;
         ChunkBytes = chunkBytes;
         Blocks = new ChunkBlockPool(chunkBytes + (chunkBytes / 4));
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        _queue = new BlockingCollection<Chunk>(new ConcurrentQueue<Chunk>(), readers + 1);
-        _threads = new Thread[readers];
-        _running = readers;
-        for (int i = 0; i < readers; i++)
+    }
+
+    /// <summary>
+    /// Starts the reader threads on <paramref name="ranges"/> (those this partition owns), each range at
+    /// its <paramref name="starts"/> entry (absent: from its beginning). A load passes the plan stored in
+    /// the target with the positions its committed chunks reached, so a resume or a partition started
+    /// later reads the same ranges as the first process did; anything else reads <see cref="Planned"/>.
+    /// </summary>
+    internal void Start(IReadOnlyList<MongoRange> ranges, IReadOnlyDictionary<int, RangeStart>? starts = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_queue is not null)
         {
-            var reader = new MongoRangeReader(this, collection, retry);
+            throw new InvalidOperationException("the source is already started");
+        }
+        _ranges = _partition.IsWhole ? ranges : [.. ranges.Where(r => _partition.OwnsRange(r.Number))];
+        _starts = starts ?? new Dictionary<int, RangeStart>();
+        int n = _ranges.Count == 0 ? 0 : Math.Clamp(_readers ?? Environment.ProcessorCount, 1, _ranges.Count);
+        _queue = new BlockingCollection<Chunk>(new ConcurrentQueue<Chunk>(), n + 1);
+        _threads = new Thread[n];
+        _running = n;
+        for (int i = 0; i < n; i++)
+        {
+            var reader = new MongoRangeReader(this, _collection, _retry);
             _threads[i] = new Thread(() => ReadRanges(reader)) { Name = $"etlfast-mongo-reader-{i}", IsBackground = true };
         }
         foreach (Thread t in _threads)
         {
             t.Start();
         }
-        if (readers == 0)
+        if (n == 0)
         {
             _queue.CompleteAdding(); // an empty or missing collection
         }
     }
+
+    /// <summary>The ranges the planner cut the collection into at <see cref="Open"/> (all partitions' ranges).</summary>
+    internal IReadOnlyList<MongoRange> Planned { get; }
 
     public string DisplayName { get; }
 
     /// <summary>Bytes of BSON handed out by <see cref="Next"/> so far.</summary>
     public long Position => Interlocked.Read(ref _position);
 
-    /// <summary>How many <c>_id</c> ranges the collection was cut into.</summary>
-    public int Ranges => _ranges.Count;
+    /// <summary>How many <c>_id</c> ranges are read (the collection's, or this partition's share of them).</summary>
+    public int Ranges => _queue is null ? Planned.Count : _ranges.Count;
 
     /// <summary>How many threads read ranges (at most one per range).</summary>
     public int Readers => _threads.Length;
@@ -92,11 +122,12 @@ public sealed class MongoSource : IChunkSource
         from.StartsWith("mongodb://", StringComparison.Ordinal) || from.StartsWith("mongodb+srv://", StringComparison.Ordinal);
 
     /// <summary>
-    /// Connects, cuts the collection into <c>_id</c> ranges and starts <paramref name="readers"/> reader
-    /// threads (null: one per core, as <c>-j</c>'s default). Throws <see cref="SourceException"/> naming the
+    /// Connects and cuts the collection into <c>_id</c> ranges; <see cref="Start"/> (or the first
+    /// <see cref="Next"/>) starts <paramref name="readers"/> reader threads (null: one per core, as
+    /// <c>-j</c>'s default). Throws <see cref="SourceException"/> naming the
     /// hosts, never the password: with <c>connection: true</c> when the server cannot be reached.
     /// </summary>
-    /// <param name="partition">With <c>--partition</c>: only the ranges this partition owns are read (every partition plans the same ranges).</param>
+    /// <param name="partition">With <c>--partition</c>: only the ranges this partition owns are read.</param>
     public static MongoSource Open(string uri, string database, string collection, BsonDocument? filter, int? batchSize, int chunkBytes,
         CancellationToken cancel, int? readers = null, Load.Partition? partition = null)
     {
@@ -110,12 +141,8 @@ public sealed class MongoSource : IChunkSource
             IMongoDatabase db = client.GetDatabase(database);
             var planner = new MongoRangePlanner(db.GetCollection<BsonDocument>(collection), retry);
             List<MongoRange> ranges = planner.Plan(cancel);
-            if (partition is { IsWhole: false } part)
-            {
-                ranges = [.. ranges.Where(r => part.OwnsRange(r.Number))];
-            }
-            int n = ranges.Count == 0 ? 0 : Math.Clamp(readers ?? Environment.ProcessorCount, 1, ranges.Count);
-            return new MongoSource(client, db.GetCollection<RawBsonDocument>(collection), ranges, retry, display, filter, batchSize, chunkBytes, n, cancel);
+            return new MongoSource(client, db.GetCollection<RawBsonDocument>(collection), ranges, retry, display, filter, batchSize, chunkBytes, readers,
+                partition ?? Load.Partition.Whole, cancel);
         }
         catch
         {
@@ -176,12 +203,16 @@ public sealed class MongoSource : IChunkSource
 
     public Chunk? Next(CancellationToken cancel)
     {
+        if (_queue is null)
+        {
+            Start(Planned);
+        }
         ThrowIfFailed();
         Chunk? chunk;
         try
         {
             using var either = CancellationTokenSource.CreateLinkedTokenSource(cancel, _stop.Token);
-            if (!_queue.TryTake(out chunk, Timeout.Infinite, either.Token))
+            if (!_queue!.TryTake(out chunk, Timeout.Infinite, either.Token))
             {
                 ThrowIfFailed();
                 return null;
@@ -211,7 +242,8 @@ public sealed class MongoSource : IChunkSource
             int r;
             while (!_stop.IsCancellationRequested && (r = Interlocked.Increment(ref _nextRange)) < _ranges.Count)
             {
-                reader.Read(_ranges[r], _stop.Token);
+                MongoRange range = _ranges[r];
+                reader.Read(range, _starts.GetValueOrDefault(range.Number, RangeStart.Beginning), _stop.Token);
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -229,18 +261,18 @@ public sealed class MongoSource : IChunkSource
             reader.Dispose();
             if (Interlocked.Decrement(ref _running) == 0)
             {
-                _queue.CompleteAdding();
+                _queue!.CompleteAdding();
             }
         }
     }
 
     /// <summary>Called by a reader with a full (or a range's last) chunk; blocks while the queue is full.</summary>
-    internal void Enqueue(NativeBlock block, int length, long index, int documents, CancellationToken cancel)
+    internal void Enqueue(NativeBlock block, int length, long index, int documents, byte[]? lastId, CancellationToken cancel)
     {
-        var chunk = new Chunk(block, Blocks, length, Interlocked.Add(ref _cut, length) - length, index, documents);
+        var chunk = new Chunk(block, Blocks, length, Interlocked.Add(ref _cut, length) - length, index, documents, lastId);
         try
         {
-            _queue.Add(chunk, cancel);
+            _queue!.Add(chunk, cancel);
         }
         catch (OperationCanceledException)
         {
@@ -282,7 +314,7 @@ public sealed class MongoSource : IChunkSource
         {
             stopped &= t.Join(TimeSpan.FromSeconds(30));
         }
-        while (_queue.TryTake(out Chunk? left))
+        while (_queue?.TryTake(out Chunk? left) == true)
         {
             left.Release();
         }
@@ -291,7 +323,7 @@ public sealed class MongoSource : IChunkSource
         if (stopped)
         {
             // A reader still stuck in the driver would touch these; leave them to the finalizer then.
-            _queue.Dispose();
+            _queue?.Dispose();
             _stop.Dispose();
         }
     }

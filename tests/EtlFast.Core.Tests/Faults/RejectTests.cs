@@ -167,7 +167,13 @@ public sealed class RejectTests : IDisposable
             // The only chunk was rolled back: nothing of it stays.
             Assert.Equal(0L, PgTable.Count(conn, over, "things"));
             Assert.Equal(0L, PgTable.Count(conn, over, "tags"));
+            Assert.Equal(0L, (long)TestPg.Scalar(conn,
+                "SELECT count(*) FROM etlfast.rejects j JOIN etlfast.runs r USING (run_id) WHERE r.target_schema = $1", over)!);
         }
+        // Nor in the reject file: it holds documents of committed chunks only (a scheduler's retry with a
+        // higher limit would otherwise find rejects there that the tables never lost).
+        Assert.False(File.Exists(RejectBson) && new FileInfo(RejectBson).Length > 0, "the reject file holds documents of a chunk that rolled back");
+        Assert.Contains("_id 1020", r.Err); // the message names the document over the limit: the 5th bad one
 
         File.Delete(RejectBson);
         File.Delete(RejectLog);
