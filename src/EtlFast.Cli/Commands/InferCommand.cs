@@ -119,12 +119,9 @@ internal static class InferCommand
         }
         catch (BsonException e)
         {
-            ctx.Error($"the source is not valid BSON: {e.Message}", hint: "the source is corrupt or truncated at that offset; nothing was written");
-            return ExitCodes.Data;
-        }
-        catch (InvalidDataException e)
-        {
-            ctx.Error($"the source cannot be decompressed: {e.Message}", hint: "a .gz source must be a complete gzip file; nothing was written");
+            ctx.Error(SourceFaultText.Primary(e), hint: SourceFaultText.IsDecompression(e)
+                ? SourceFaultText.DecompressionHint("no mapping was written")
+                : "the source is corrupt or truncated at that offset; nothing was written");
             return ExitCodes.Data;
         }
         catch (InferException e)
