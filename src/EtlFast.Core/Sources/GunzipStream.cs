@@ -137,9 +137,9 @@ internal sealed class GunzipStream : Stream
         long read = _meter.BytesRead;
         long length = _meter.TotalBytes ?? _file.Length;
         string where = read >= length
-            ? $"the whole file had been read: the damage is in its last deflate block or its CRC32 trailer (bytes {length - TrailerBytes} to {length - 5})"
+            ? $"the whole file had been read, so the damage is in its last deflate block or in its CRC32 at bytes {length - TrailerBytes} to {length - 5}"
             : $"the decompressor had read {read} of {length} compressed bytes";
-        return Fault(_delivered, "decompressed", $"the gzip data is corrupt or fails its CRC32 check ({where})");
+        return Fault(_delivered, "decompressed", $"the gzip data is corrupt or fails its CRC32 check; {where}");
     }
 
     private BsonException Fault(long offset, string counted, string what) =>

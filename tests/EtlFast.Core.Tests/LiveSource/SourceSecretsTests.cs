@@ -144,6 +144,21 @@ public sealed class SourceSecretsTests : IDisposable
     }
 
     [Fact]
+    public void Every_command_that_reads_a_source_documents_the_config_file_the_variable_and_the_service_file()
+    {
+        foreach (string command in new[] { "load", "verify", "infer" })
+        {
+            string help = Etlfast.Run([command, "--help"]).Ok().Out;
+            Assert.Contains("--config FILE          as mongodump's --config", help, StringComparison.Ordinal);
+            Assert.Contains($"{SourceSecrets.Variable}           environment: the source", help, StringComparison.Ordinal);
+            if (command != "infer")
+            {
+                Assert.Contains("\"service=NAME\" (or ?service=NAME, or PGSERVICE)", help, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
     public void The_password_goes_into_the_user_info_and_every_other_byte_of_the_uri_stays()
     {
         const string Tls = "mongodb://u@h1:27017,h2:27018/db?tls=true&tlsCAFile=/etc/ca.pem&tlsCertificateKeyFile=/k.pem&authSource=admin&replicaSet=rs0";
