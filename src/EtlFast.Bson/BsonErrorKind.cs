@@ -27,4 +27,9 @@ public enum BsonErrorKind
     UnterminatedName,
     /// <summary>A stream of documents ends inside a document.</summary>
     TruncatedDocument,
+    /// <summary>
+    /// The stream carrying the documents cannot be decompressed (a damaged or mislabelled .gz). Raised by
+    /// the layer below the framer, with the offset it can know (see the message: compressed or decompressed).
+    /// </summary>
+    DecompressionFailed,
 }

@@ -148,7 +148,8 @@ internal sealed class Connection
             var failure = CommandException.NotImplemented($"legacy OP_QUERY on a collection ('{ns}'); use the find command over OP_MSG");
             return WireReply.Reply(request.RequestId, QueryFailure(failure), queryFailure: true);
         }
-        if (name is not ("isMaster" or "ismaster" or "hello"))
+        // The driver authenticates over OP_QUERY when the handshake was legacy: PLAIN, when enabled, is answered there too.
+        if (name is not ("isMaster" or "ismaster" or "hello") && !(name == "saslStart" && server.PlainUser is not null))
         {
             var failure = CommandException.NotImplemented($"command '{name}' over legacy OP_QUERY (only the isMaster/hello handshake)");
             return WireReply.Reply(request.RequestId, CommandDispatcher.ErrorReply(failure));

@@ -49,6 +49,13 @@ public sealed class WireServer : IAsyncDisposable
 
     public WireFaults Faults { get; } = new();
 
+    /// <summary>
+    /// When set, the one user SASL PLAIN accepts (the driver's authMechanism=PLAIN&amp;authSource=$external,
+    /// which sends the password itself, so a test can see a password reach the server); a wrong one
+    /// is refused with code 18, AuthenticationFailed. SCRAM stays unsupported.
+    /// </summary>
+    public (string User, string Password)? PlainUser { get; set; }
+
     /// <summary>Diagnostics (connection closes, internal errors); null = silent.</summary>
     public Action<string>? Log { get; set; }
 

@@ -10,7 +10,7 @@ namespace EtlFast.Cli.Commands;
 internal static class InferCommand
 {
     public const string Usage = """
-        Usage: etlfast infer --from SOURCE [--sample N] [-o FILE] [-d DB] [-c COLLECTION] [-q]
+        Usage: etlfast infer --from SOURCE [--config FILE] [--sample N] [-o FILE] [-d DB] [-c COLLECTION] [-q]
 
         Reads a sample of a collection, finds every field path with its BSON types and how often it is
         present, and writes a mapping (docs/mapping.md) that "etlfast load" accepts unchanged: the
@@ -25,6 +25,7 @@ internal static class InferCommand
                                  (DIR/db/collection.bson[.gz]), - for standard input, or a live MongoDB:
                                  mongodb://[user:pass@]host/... or mongodb+srv://... (the same
                                  connection handling as "etlfast load")
+        {1}
           --sample N             how many documents to read (default {0}): the first N of a file,
                                  directory or standard input (the rest is not read), or N picked by
                                  {{$sample: {{size: N}}}} from a live collection
@@ -55,12 +56,12 @@ internal static class InferCommand
     {
         if (Cli.WantsHelp(args))
         {
-            ctx.Out.Write(string.Format(CultureInfo.InvariantCulture, Usage, Sampler.DefaultSize));
+            ctx.Out.Write(string.Format(CultureInfo.InvariantCulture, Usage, Sampler.DefaultSize, SourceSecrets.Help));
             ctx.Out.Write(Help.ExitCodes);
             ctx.Out.WriteLine();
             return ExitCodes.Ok;
         }
-        string? from = null, output = null, database = null, collection = null;
+        string? from = null, config = null, output = null, database = null, collection = null;
         int sample = Sampler.DefaultSize;
         bool quiet = false;
         var reader = new ArgReader(args, 1);
@@ -73,6 +74,9 @@ internal static class InferCommand
                     throw new UsageException($"unexpected argument \"{positional}\"", "give the source with --from");
                 case "--from":
                     from = reader.Value(flag);
+                    break;
+                case "--config":
+                    config = reader.Value(flag);
                     break;
                 case "--sample":
                     sample = reader.IntValue(flag, 1, 10_000_000);
@@ -94,9 +98,10 @@ internal static class InferCommand
                     throw ArgReader.Unknown(flag, "infer");
             }
         }
+        from = SourceSecrets.Resolve(from, config, ctx);
         if (from is null)
         {
-            throw new UsageException("--from is required", "name a .bson or .bson.gz file, a mongodump directory, - for standard input, or a mongodb:// URI");
+            throw new UsageException("--from is required", $"name a .bson or .bson.gz file, a mongodump directory, - for standard input, or a mongodb:// URI (or give it in --config FILE or {SourceSecrets.Variable})");
         }
         if (output is not null && output != "-" && Directory.Exists(output))
         {
@@ -119,12 +124,9 @@ internal static class InferCommand
         }
         catch (BsonException e)
         {
-            ctx.Error($"the source is not valid BSON: {e.Message}", hint: "the source is corrupt or truncated at that offset; nothing was written");
-            return ExitCodes.Data;
-        }
-        catch (InvalidDataException e)
-        {
-            ctx.Error($"the source cannot be decompressed: {e.Message}", hint: "a .gz source must be a complete gzip file; nothing was written");
+            ctx.Error(SourceFaultText.Primary(e), hint: SourceFaultText.IsDecompression(e)
+                ? SourceFaultText.DecompressionHint("no mapping was written")
+                : "the source is corrupt or truncated at that offset; nothing was written");
             return ExitCodes.Data;
         }
         catch (InferException e)

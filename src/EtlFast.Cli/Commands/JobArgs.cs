@@ -12,6 +12,7 @@ namespace EtlFast.Cli.Commands;
 internal sealed class JobArgs
 {
     public string? From;
+    public string? ConfigPath;
     public string? MappingPath;
     public string? To;
     public string? Schema;
@@ -28,12 +29,17 @@ internal sealed class JobArgs
                                  for standard input, or a live MongoDB: mongodb://[user:pass@]host/...
                                  or mongodb+srv://... (every driver option passes through: TLS,
                                  replicaSet, authSource, readPreference, compressors ...)
+        """ + "\n" + SourceSecrets.Help + "\n" + """
           -m, --mapping FILE     the mapping (JSON): tables, columns, keys, policies; see docs/mapping.md
                                  and examples/seed-users.json
           --to POSTGRES          postgresql://user:password@host:port/db?sslmode=require, or libpq
                                  keywords "host=... dbname=... user=...", or Npgsql "Host=...;Database=...";
                                  default: the PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE,
-                                 PGSSLMODE variables. The password is never printed.
+                                 PGSSLMODE variables. The password is never printed; leave it out of
+                                 --to: PGPASSWORD, the passfile (PGPASSFILE, else ~/.pgpass) or a libpq
+                                 service give it. "service=NAME" (or ?service=NAME, or PGSERVICE)
+                                 reads section [NAME] of PGSERVICEFILE (else ~/.pg_service.conf),
+                                 else of PGSYSCONFDIR/pg_service.conf; what --to names wins over it
           -d, --db NAME          MongoDB database (default: the mapping's, else the URI's)
           -c, --collection NAME  MongoDB collection, or the file to find in a dump directory
                                  (default: the mapping's)
@@ -50,6 +56,9 @@ internal sealed class JobArgs
         {
             case "--from":
                 From = reader.Value(flag);
+                return true;
+            case "--config":
+                ConfigPath = reader.Value(flag);
                 return true;
             case "-m" or "--mapping":
                 MappingPath = reader.Value(flag);
@@ -83,9 +92,10 @@ internal sealed class JobArgs
     /// <summary>Checks the flags, parses the mapping and the target. Mapping and target errors are usage errors (exit 2).</summary>
     public (LoadPlan Plan, PgTarget Target, byte[] MappingText) Build(CliContext ctx)
     {
+        From = SourceSecrets.Resolve(From, ConfigPath, ctx);
         if (From is null)
         {
-            throw new UsageException("--from is required", "name a .bson or .bson.gz file, a mongodump directory, - for standard input, or a mongodb:// URI");
+            throw new UsageException("--from is required", $"name a .bson or .bson.gz file, a mongodump directory, - for standard input, or a mongodb:// URI (or give it in --config FILE or {SourceSecrets.Variable})");
         }
         if (MappingPath is null)
         {

@@ -392,7 +392,9 @@ internal static class LoadCommand
             _ => ExitCodes.Data,
         }, l.Message, l.Detail, l.Hint),
         DataException d => new Failure(ExitCodes.Data, d.Message, "the chunk holding this document was rolled back; chunks committed before it stay", d.Hint),
-        BsonException b => new Failure(ExitCodes.Data, $"the source is not valid BSON: {b.Message}", null, "the dump is corrupt or truncated at that offset; documents before it were loaded"),
+        BsonException b => new Failure(ExitCodes.Data, SourceFaultText.Primary(b), null, SourceFaultText.IsDecompression(b)
+            ? SourceFaultText.DecompressionHint("the whole chunks before the damage were committed and stay")
+            : "the dump is corrupt or truncated at that offset; documents before it were loaded"),
         SourceException s => new Failure(s.IsConnection ? ExitCodes.Connection : ExitCodes.Usage, s.Message, null, s.Hint),
         _ => throw e,
     };

@@ -86,7 +86,8 @@ internal static class VerifyCommand
         }
         catch (Exception e) when (e is DataException or BsonException or SourceException or LoadException)
         {
-            ctx.Error($"verify: {e.Message}");
+            ctx.Error($"verify: {e.Message}", hint: e is BsonException b && SourceFaultText.IsDecompression(b)
+                ? SourceFaultText.DecompressionHint("the tables were not compared") : null);
             return e is SourceException { IsConnection: true } or LoadException { Kind: FailureKind.Connection } ? ExitCodes.Connection : ExitCodes.Data;
         }
         int width = Math.Max(5, verdicts.Max(v => v.Table.Length));

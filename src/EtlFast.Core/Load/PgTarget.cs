@@ -4,8 +4,12 @@ namespace EtlFast.Core.Load;
 
 /// <summary>
 /// Resolves <c>--to</c>: a <c>postgresql://</c> URI, a libpq keyword string (<c>host=.. dbname=..</c>),
-/// an Npgsql string (<c>Host=..;Database=..</c>), or nothing (the PG* environment variables).
-/// TLS options pass through untouched. <see cref="Display"/> never shows the password.
+/// an Npgsql string (<c>Host=..;Database=..</c>), or nothing (the PG* environment variables), each
+/// completed from a libpq service (<c>service=NAME</c>, <c>?service=NAME</c> or PGSERVICE; see
+/// <see cref="PgService"/>). As in libpq, what the string names wins over the service, and the service
+/// over the environment. TLS options pass through untouched. <see cref="Display"/> never shows the
+/// password; a password left out is looked up by Npgsql in the passfile (PGPASSFILE, else ~/.pgpass)
+/// for the host, port, database and user resolved here.
 /// </summary>
 public sealed class PgTarget
 {
@@ -36,11 +40,15 @@ public sealed class PgTarget
         Set(b, "sslkey", env("PGSSLKEY"));
         Set(b, "application_name", env("PGAPPNAME"));
         Set(b, "connect_timeout", env("PGCONNECT_TIMEOUT"));
+        Set(b, "passfile", env("PGPASSFILE"));
 
+        // What the string names is parsed apart, so that the service can go between it and the environment.
+        var given = new NpgsqlConnectionStringBuilder();
+        string? service = null;
         string s = to?.Trim() ?? "";
         if (s.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) || s.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase))
         {
-            ParseUri(b, s);
+            ParseUri(given, s, ref service);
         }
         else if (s.Contains(';', StringComparison.Ordinal))
         {
@@ -55,17 +63,23 @@ public sealed class PgTarget
                 throw new TargetException($"invalid connection string: {e.Message.Split(" (Parameter", 2)[0]}",
                     "check the Npgsql keywords (Host, Port, Username, Password, Database, SSL Mode ...), or use a postgresql:// URI");
             }
-            foreach (string key in npgsql.Keys)
-            {
-                if (npgsql.TryGetValue(key, out object? v) && v is not null && npgsql.ShouldSerialize(key))
-                {
-                    b[key] = v;
-                }
-            }
+            given = npgsql;
         }
         else if (s.Length > 0)
         {
-            ParseKeywords(b, s);
+            ParseKeywords(given, s, ref service);
+        }
+        service ??= env("PGSERVICE");
+        if (!string.IsNullOrEmpty(service))
+        {
+            ApplyService(b, service, env);
+        }
+        foreach (string key in given.Keys)
+        {
+            if (given.TryGetValue(key, out object? v) && v is not null && given.ShouldSerialize(key))
+            {
+                b[key] = v;
+            }
         }
 
         if (string.IsNullOrEmpty(b.Host))
@@ -89,7 +103,24 @@ public sealed class PgTarget
         return new PgTarget(b);
     }
 
-    private static void ParseUri(NpgsqlConnectionStringBuilder b, string s)
+    /// <summary>The service's settings over the environment's (the caller then puts the string's over both).</summary>
+    private static void ApplyService(NpgsqlConnectionStringBuilder b, string name, Func<string, string?> env)
+    {
+        (List<KeyValuePair<string, string>> settings, string file) = PgService.Find(name, env);
+        foreach ((string key, string value) in settings)
+        {
+            try
+            {
+                Set(b, key, value, strict: true);
+            }
+            catch (TargetException e)
+            {
+                throw new TargetException($"service \"{name}\" in \"{file}\": {e.Message}", e.Hint);
+            }
+        }
+    }
+
+    private static void ParseUri(NpgsqlConnectionStringBuilder b, string s, ref string? service)
     {
         int schemeEnd = s.IndexOf("://", StringComparison.Ordinal) + 3;
         string rest = s[schemeEnd..];
@@ -154,11 +185,16 @@ public sealed class PgTarget
             int eq = pair.IndexOf('=', StringComparison.Ordinal);
             string key = Uri.UnescapeDataString(eq >= 0 ? pair[..eq] : pair);
             string value = eq >= 0 ? Uri.UnescapeDataString(pair[(eq + 1)..]) : "";
+            if (key == "service")
+            {
+                service = value;
+                continue;
+            }
             Set(b, key, value, strict: true);
         }
     }
 
-    private static void ParseKeywords(NpgsqlConnectionStringBuilder b, string s)
+    private static void ParseKeywords(NpgsqlConnectionStringBuilder b, string s, ref string? service)
     {
         int i = 0;
         while (i < s.Length)
@@ -208,6 +244,11 @@ public sealed class PgTarget
                     value.Append(s[i++]);
                 }
             }
+            if (key == "service")
+            {
+                service = value.ToString();
+                continue;
+            }
             Set(b, key, value.ToString(), strict: true);
         }
     }
@@ -235,6 +276,13 @@ public sealed class PgTarget
                 break;
             case "password":
                 b.Password = value;
+                break;
+            case "passfile":
+                // libpq skips a passfile that does not exist; Npgsql would fail the connection on it.
+                if (File.Exists(value))
+                {
+                    b.Passfile = value;
+                }
                 break;
             case "dbname":
                 b.Database = value;
@@ -279,7 +327,7 @@ public sealed class PgTarget
                 if (strict)
                 {
                     throw new TargetException($"unknown connection parameter \"{key}\"",
-                        "known: host, port, user, password, dbname, sslmode, sslrootcert, sslcert, sslkey, sslpassword, application_name, connect_timeout, target_session_attrs, options");
+                        "known: service, host, port, user, password, passfile, dbname, sslmode, sslrootcert, sslcert, sslkey, sslpassword, application_name, connect_timeout, target_session_attrs, options");
                 }
                 break;
         }

@@ -1,5 +1,3 @@
-using System.IO.Compression;
-
 namespace EtlFast.Core.Sources;
 
 /// <summary>A readable BSON stream, how to name it in messages, and how far it has been read.</summary>
@@ -30,7 +28,7 @@ public static class SourceOpener
         {
             // Metered below the decompressor: the compressed size is the only total known in advance.
             var compressed = new ReadMeter(file.Length, compressed: true);
-            return new OpenedSource(new BufferedStream(new GZipStream(new MeteredStream(file, compressed), CompressionMode.Decompress), 1 << 20), path, compressed);
+            return new OpenedSource(new BufferedStream(GunzipStream.Open(file, path, compressed), 1 << 20), path, compressed);
         }
         var meter = new ReadMeter(file.Length, compressed: false);
         return new OpenedSource(new MeteredStream(file, meter), path, meter);

@@ -22,8 +22,8 @@ internal sealed record CliResult(int Exit, string Out, string Err, string[] Args
 /// <summary>Runs <c>etlfast</c> in process through <see cref="Cli.Run(string[], CliContext)"/>.</summary>
 internal static class Etlfast
 {
-    /// <summary>Any command line; <paramref name="stdin"/> backs <c>--from -</c>.</summary>
-    public static CliResult Run(string[] args, Func<Stream>? stdin = null)
+    /// <summary>Any command line; <paramref name="stdin"/> backs <c>--from -</c>; <paramref name="env"/> the only environment variables it sees.</summary>
+    public static CliResult Run(string[] args, Func<Stream>? stdin = null, IReadOnlyDictionary<string, string>? env = null)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -34,7 +34,7 @@ internal static class Etlfast
             OpenStdin = stdin ?? (() => throw new InvalidOperationException("this test gives the CLI no standard input")),
             OpenStdout = () => throw new InvalidOperationException("this test gives the CLI no binary standard output"),
             // Only the variables a test means to give: the runner's own PG* settings must not leak in.
-            GetEnv = name => null,
+            GetEnv = name => env is not null && env.TryGetValue(name, out string? value) ? value : null,
         };
         int exit = EtlFast.Cli.Cli.Run(args, ctx);
         return new CliResult(exit, stdout.ToString(), stderr.ToString(), args);

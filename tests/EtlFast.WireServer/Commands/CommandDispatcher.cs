@@ -84,6 +84,8 @@ internal static class CommandDispatcher
                 return Bytes(CatalogCommands.Drop(ctx));
             case "dropDatabase":
                 return Bytes(CatalogCommands.DropDatabase(ctx));
+            case "saslStart" when ctx.Server.PlainUser is not null && ctx.Body.GetValue("mechanism", "").ToString() == "PLAIN":
+                return Bytes(PlainSaslStart(ctx, ctx.Server.PlainUser.Value));
             case "saslStart":
             case "saslContinue":
             case "authenticate":
@@ -95,6 +97,17 @@ internal static class CommandDispatcher
             default:
                 throw CommandException.NotImplemented($"command '{ctx.Name}'");
         }
+    }
+
+    /// <summary>SASL PLAIN (RFC 4616) in one step: the payload is authzid NUL user NUL password.</summary>
+    private static BsonDocument PlainSaslStart(CommandContext ctx, (string User, string Password) accepted)
+    {
+        string[] parts = System.Text.Encoding.UTF8.GetString(ctx.Body["payload"].AsBsonBinaryData.Bytes).Split('\0');
+        if (parts.Length != 3 || parts[1] != accepted.User || parts[2] != accepted.Password)
+        {
+            throw new CommandException(18, "AuthenticationFailed", "Authentication failed.");
+        }
+        return new BsonDocument { { "conversationId", 1 }, { "done", true }, { "payload", new BsonBinaryData([]) }, { "ok", 1.0 } };
     }
 
     private static void CheckHello(CommandContext ctx)
