@@ -3,7 +3,8 @@ using SharpFuzz;
 
 // etlfast-fuzz TARGET                 run under afl-fuzz (SharpFuzz's AFL protocol), one input per run
 // etlfast-fuzz seeds TARGET DIR ROOT  write the seed corpus of TARGET into DIR from the repository at ROOT
-// etlfast-fuzz replay TARGET FILE...  run each file once and say accepted / refused (a crash throws)
+// etlfast-fuzz replay TARGET FILE...  run each file once and say accepted / refused (a crash throws);
+//                                     use the normal build: instrumented copies need afl-fuzz's memory
 if (args.Length == 1 && FuzzTargets.Names.Contains(args[0]))
 {
     string target = args[0];
