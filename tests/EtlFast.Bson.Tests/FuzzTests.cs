@@ -9,7 +9,10 @@ namespace EtlFast.Bson.Tests;
 /// <summary>
 /// Seeded fuzzing: valid documents truncated, bit-flipped and patched with hostile lengths. The only
 /// failure allowed is a <see cref="BsonException"/> whose offset lies inside the input; the reader,
-/// the validator and the framer must agree, and nothing may crash, read out of range or hang.
+/// the validator and the framer must agree, and nothing may crash, read out of range or hang. Every
+/// input is also read by MongoDB.Bson (<see cref="MongoDifferential"/>): both accept or both refuse,
+/// except for the listed <see cref="Allowance"/>s, and where both accept they read the same elements.
+/// The work is bounded by the number of cases per seed.
 /// </summary>
 public sealed class FuzzTests
 {
@@ -41,16 +44,20 @@ public sealed class FuzzTests
     {
         var rng = new Random(seed);
         byte[][] seeds = Seeds.Value;
+        int comparedWithMongo = 0;
         int failures = 0;
         var clock = Stopwatch.StartNew();
         for (int n = 0; n < CasesPerSeed; n++)
         {
             byte[] input = Mutate(seeds[rng.Next(seeds.Length)], rng);
-            if (Check(input, rng, $"seed {seed}, case {n}"))
+            if (Check(input, rng, $"seed {seed}, case {n}", out Agreement agreement))
             {
                 failures++;
             }
+            comparedWithMongo += agreement == Agreement.BothAccepted ? 1 : 0;
         }
+        // Enough mutated documents stay valid for their values to be compared with MongoDB.Bson's.
+        Assert.InRange(comparedWithMongo, CasesPerSeed / 20, CasesPerSeed);
         // Most mutations must be caught, or the mutator is not reaching the reader's checks.
         Assert.InRange(failures, CasesPerSeed / 4, CasesPerSeed);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"fuzzing took {clock.Elapsed}");
@@ -134,9 +141,13 @@ public sealed class FuzzTests
     }
 
     /// <summary>True when the input was rejected (consistently, with a good offset); false when it is valid.</summary>
-    private static bool Check(byte[] input, Random rng, string what)
+    private static bool Check(byte[] input, Random rng, string what) => Check(input, rng, what, out _);
+
+    /// <summary>As <see cref="Check(byte[], Random, string)"/>, and compared with MongoDB.Bson (<see cref="MongoDifferential"/>).</summary>
+    private static bool Check(byte[] input, Random rng, string what, out Agreement agreement)
     {
         BsonException? walk = Run(() => ReaderWalk.Of(input, Base), input, what);
+        agreement = MongoDifferential.Compare(input, Base, walk, what);
         BsonException? validate = Run(() => BsonValidator.Validate(input, Base), input, what);
         Assert.True((walk?.Kind, walk?.Offset, walk?.Path) == (validate?.Kind, validate?.Offset, validate?.Path),
             $"{what}: reader said {walk?.Message ?? "ok"}, validator said {validate?.Message ?? "ok"}; input {Convert.ToHexString(input)}");

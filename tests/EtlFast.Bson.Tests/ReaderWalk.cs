@@ -5,19 +5,26 @@ namespace EtlFast.Bson.Tests;
 /// <summary>Walks a document with <see cref="BsonReader"/>, every value through its typed accessor.</summary>
 public static class ReaderWalk
 {
-    public static List<WalkItem> Of(ReadOnlySpan<byte> document, long baseOffset = 0)
+    public static List<WalkItem> Of(ReadOnlySpan<byte> document, long baseOffset = 0) => Of(document, baseOffset, positional: false);
+
+    /// <summary>
+    /// As <see cref="Of(ReadOnlySpan{byte}, long)"/>, with <paramref name="positional"/> naming array items
+    /// by their position whatever key bytes they carry (as <see cref="MongoWalk"/> does).
+    /// </summary>
+    public static List<WalkItem> Of(ReadOnlySpan<byte> document, long baseOffset, bool positional)
     {
         var items = new List<WalkItem>();
         var reader = BsonReader.Create(document, baseOffset);
-        Visit(ref reader, null, items);
+        Visit(ref reader, null, items, positional, isArray: false);
         return items;
     }
 
-    private static void Visit(ref BsonReader reader, string? prefix, List<WalkItem> items)
+    private static void Visit(ref BsonReader reader, string? prefix, List<WalkItem> items, bool positional, bool isArray)
     {
-        while (reader.Read())
+        for (int index = 0; reader.Read(); index++)
         {
-            string path = Render.Join(prefix, Render.Utf8(reader.Name));
+            string name = positional && isArray ? index.ToString(CultureInfo.InvariantCulture) : Render.Utf8(reader.Name);
+            string path = Render.Join(prefix, name);
             BsonType type = reader.Type;
             string value;
             switch (type)
@@ -25,13 +32,13 @@ public static class ReaderWalk
                 case BsonType.Document:
                 case BsonType.Array:
                     items.Add(new WalkItem(path, type.ToString(), ""));
-                    var inner = reader.GetDocument();
-                    Visit(ref inner, path, items);
+                    var nested = reader.GetDocument();
+                    Visit(ref nested, path, items, positional, type == BsonType.Array);
                     continue;
                 case BsonType.JavaScriptWithScope:
                     var scope = reader.GetCodeWithScope(out ReadOnlySpan<byte> code);
                     items.Add(new WalkItem(path, type.ToString(), Render.Utf8(code)));
-                    Visit(ref scope, path + ".$scope", items);
+                    Visit(ref scope, path + ".$scope", items, positional, isArray: false);
                     continue;
                 case BsonType.Double: value = Render.Double(reader.GetDouble()); break;
                 case BsonType.String:
