@@ -82,15 +82,7 @@ public sealed partial class Loader
                     _conn?.Dispose();
                     _conn = null;
                     stop.WaitHandle.WaitOne(wait);
-                    stop.ThrowIfCancellationRequested();
-                    try
-                    {
-                        _conn = loader._chunkDataSource.OpenConnection();
-                    }
-                    catch (Exception again) when (PgFaults.IsRetryable(PgFaults.Classify(again)))
-                    {
-                        // the server is still away; the next attempt opens again
-                    }
+                    stop.ThrowIfCancellationRequested(); // the next attempt opens a new connection: a failure to is judged as any other
                 }
                 catch (Exception e) when (e is not LoadException && PgFaults.Classify(e) == PgFault.DiskFull)
                 {
