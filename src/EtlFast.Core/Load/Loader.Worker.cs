@@ -28,9 +28,24 @@ public sealed partial class Loader
 
         private NpgsqlConnection? _conn;
 
+        /// <summary>The backend of a connection that stalled: still in the chunk's transaction, holding its locks, until ended.</summary>
+        private int? _stuckBackend;
+
+        /// <summary>The backend process id of <see cref="_conn"/> (a broken connection no longer tells it).</summary>
+        private int _backend;
+
+        /// <summary>A new connection for chunks; first ends the backend of the one that stalled, if any.</summary>
+        private NpgsqlConnection Connect()
+        {
+            NpgsqlConnection conn = loader.OpenForChunks();
+            _backend = conn.ProcessID;
+            EndStuckBackend(conn);
+            return conn;
+        }
+
         public void Run(ChannelReader<Chunk> chunks)
         {
-            _conn = loader._options.NullSink ? null : loader.OpenForChunks();
+            _conn = loader._options.NullSink ? null : Connect();
             CancellationToken stop = loader._stop.Token;
             while (chunks.WaitToReadAsync(stop).AsTask().GetAwaiter().GetResult())
             {
@@ -78,6 +93,10 @@ public sealed partial class Loader
                     }
                     TimeSpan wait = Backoff(attempt);
                     string why = stalled ? $"no answer for {IoSeconds} s (--io-timeout)" : Innermost(e).Message.ReplaceLineEndings(" ");
+                    if (stalled && _conn is not null)
+                    {
+                        _stuckBackend = _backend;
+                    }
                     loader._observer.Phase($"chunk {chunk.Index} (byte offset {chunk.SourceOffset}) failed: {why}; retrying in {wait.TotalSeconds:N1} s ({attempt}/{MaxAttempts - 1})");
                     _conn?.Dispose();
                     _conn = null;
@@ -89,6 +108,27 @@ public sealed partial class Loader
                     throw DiskFull(chunk, (PostgresException)e, table: null);
                 }
             }
+        }
+
+        /// <summary>
+        /// Ends the backend of the connection that stalled, from the new one. Over a half-open connection the
+        /// server would notice its client gone only at its TCP keepalive (hours by default), and until then the
+        /// backend's locks would hold back the key builds. Only a backend of this load's own user and
+        /// application name is ended.
+        /// </summary>
+        private void EndStuckBackend(NpgsqlConnection conn)
+        {
+            if (_stuckBackend is not int pid)
+            {
+                return;
+            }
+            using var end = new NpgsqlCommand("""
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE pid = $1 AND usename = current_user AND application_name = current_setting('application_name')
+                """, conn);
+            end.Parameters.Add(new NpgsqlParameter { Value = pid });
+            end.ExecuteNonQuery();
+            _stuckBackend = null;
         }
 
         /// <summary>Connections a chunk may stall on before the load stops (see <see cref="ProcessWithRetry"/>).</summary>
@@ -119,7 +159,7 @@ public sealed partial class Loader
             Rows.CopyTo(_rowsBefore, 0);
             if (conn is null && !loader._options.NullSink)
             {
-                _conn = conn = loader.OpenForChunks();
+                _conn = conn = Connect();
             }
             _encoder.BeginChunk(sourceName);
             int documents = 0;

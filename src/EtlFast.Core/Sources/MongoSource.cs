@@ -76,8 +76,29 @@ public sealed class MongoSource : IChunkSource
     /// <summary>How many times a range was reopened after a fault.</summary>
     public long Reopened => Interlocked.Read(ref _reopened);
 
-    /// <summary>Messages about faults the source outlived (a reopened range); null: none are reported.</summary>
-    public Action<string>? Log { get; set; }
+    /// <summary>
+    /// Messages about faults the source outlived (a reopened range); null: none are reported yet. The
+    /// readers start with <see cref="Open"/>, before the loader has a place to report to: what they note
+    /// meanwhile is kept and reported when this is set.
+    /// </summary>
+    public Action<string>? Log
+    {
+        get => _log;
+        set
+        {
+            lock (_notes)
+            {
+                _log = value;
+                while (value is not null && _notes.TryDequeue(out string? early))
+                {
+                    value(early);
+                }
+            }
+        }
+    }
+
+    private Action<string>? _log;
+    private readonly Queue<string> _notes = new();
 
     internal BsonDocument? UserFilter { get; }
 
@@ -258,7 +279,17 @@ public sealed class MongoSource : IChunkSource
     internal void Note(string message)
     {
         Interlocked.Increment(ref _reopened);
-        Log?.Invoke($"{DisplayName}: {message}");
+        lock (_notes)
+        {
+            if (_log is { } log)
+            {
+                log($"{DisplayName}: {message}");
+            }
+            else
+            {
+                _notes.Enqueue($"{DisplayName}: {message}");
+            }
+        }
     }
 
     private static string Redact(string message, string uri)

@@ -40,6 +40,7 @@ internal sealed class TcpProxy : IDisposable
     private readonly Task _accepting;
     private Armed? _armed;
     private int _accepted;
+    private int _disposed;
     private int _fired;
     private readonly long[] _forwarded = new long[2];
 
@@ -243,6 +244,10 @@ internal sealed class TcpProxy : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         _stop.Cancel();
         _listener.Stop();
         lock (_links)
