@@ -60,6 +60,16 @@ public sealed class PgLinkFaultTests : IDisposable
         Assert.True(state.Finished && state.Chunks == data.Chunks && state.Documents == data.Count, $"checkpoints: {state}");
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1.5")]
+    [InlineData("ten")]
+    public void Io_timeout_takes_whole_seconds_and_is_in_the_help(string value)
+    {
+        Etlfast.Run(["load", "--from", "x.bson", "-m", "x.json", "--io-timeout", value]).Fails(2, $"--io-timeout takes a whole number from 1 to 86400, not \"{value}\"");
+        Assert.Contains("--io-timeout SECONDS", Etlfast.Run(["load", "--help"]).Ok().Out);
+    }
+
     [Fact]
     public void A_link_with_50_ms_round_trips_loads_the_same_tables()
     {
