@@ -58,6 +58,13 @@ internal static class LoadCommand
                                            table and reason, and go on (exit code 1 at the end);
                                            this covers documents over MongoDB's 16 MiB limit too
           --reject-dir DIR       where reject files go (default: the current directory)
+          --io-timeout SECONDS   how long a chunk's COPY, checkpoint or commit on PostgreSQL, and a read
+                                 from a live MongoDB (its socketTimeoutMS, unless the URI sets one), may
+                                 wait with no byte moving (default 300). It bounds each wait, not a whole
+                                 COPY; key and index builds have none. A stuck PostgreSQL connection is
+                                 dropped and the chunk retried once on a new one, then the load stops
+                                 (exit 3) and --resume continues it; a stuck MongoDB read is reopened
+                                 after the last _id read, as other faults are
           --max-rejects N        with --on-error reject: stop once more than N documents are rejected
 
         Output:
@@ -109,6 +116,7 @@ internal static class LoadCommand
         string rejectDir = ".";
         long maxRejects = long.MaxValue;
         Partition partition = Partition.Whole;
+        TimeSpan ioTimeout = LoadOptions.DefaultIoTimeout;
 
         var reader = new ArgReader(args, 1);
         while (!reader.AtEnd)
@@ -158,6 +166,9 @@ internal static class LoadCommand
                     break;
                 case "--reject-dir":
                     rejectDir = reader.Value(flag);
+                    break;
+                case "--io-timeout":
+                    ioTimeout = TimeSpan.FromSeconds(reader.IntValue(flag, 1, 86_400));
                     break;
                 case "--max-rejects":
                     maxRejects = reader.LongValue(flag, 0, long.MaxValue);
@@ -244,6 +255,7 @@ internal static class LoadCommand
                 RejectDir = rejectDir,
                 MaxRejects = maxRejects,
                 Partition = partition,
+                IoTimeout = ioTimeout,
             };
             facts = facts with { Source = SafeSourceName(plan, options), Target = target.Display, Schema = plan.Schema };
         }

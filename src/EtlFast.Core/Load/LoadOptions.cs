@@ -76,4 +76,14 @@ public sealed record LoadOptions
 
     /// <summary>Live source: documents per cursor batch (default: the server's).</summary>
     public int? BatchSize { get; init; }
+
+    /// <summary>The default of <see cref="IoTimeout"/>: far above any wait of a healthy chunk commit or batch.</summary>
+    public static readonly TimeSpan DefaultIoTimeout = TimeSpan.FromSeconds(300);
+
+    /// <summary>
+    /// How long a chunk's statements on PostgreSQL (COPY, checkpoint, commit) and a read from MongoDB
+    /// may wait with no byte moving before the connection counts as stuck (<c>--io-timeout</c>). It is
+    /// a wait for one read or write, not a limit on a whole COPY; key and index builds have none.
+    /// </summary>
+    public TimeSpan IoTimeout { get; init; } = DefaultIoTimeout;
 }

@@ -28,9 +28,24 @@ public sealed partial class Loader
 
         private NpgsqlConnection? _conn;
 
+        /// <summary>The backend of a connection that stalled: still in the chunk's transaction, holding its locks, until ended.</summary>
+        private int? _stuckBackend;
+
+        /// <summary>The backend process id of <see cref="_conn"/> (a broken connection no longer tells it).</summary>
+        private int _backend;
+
+        /// <summary>A new connection for chunks; first ends the backend of the one that stalled, if any.</summary>
+        private NpgsqlConnection Connect()
+        {
+            NpgsqlConnection conn = loader.OpenForChunks();
+            _backend = conn.ProcessID;
+            EndStuckBackend(conn);
+            return conn;
+        }
+
         public void Run(ChannelReader<Chunk> chunks)
         {
-            _conn = loader._options.NullSink ? null : loader.Open();
+            _conn = loader._options.NullSink ? null : Connect();
             CancellationToken stop = loader._stop.Token;
             while (chunks.WaitToReadAsync(stop).AsTask().GetAwaiter().GetResult())
             {
@@ -52,9 +67,12 @@ public sealed partial class Loader
         /// <summary>
         /// A chunk whose transaction failed for a reason of the server or the network (not of the data)
         /// was rolled back whole, so it is safe to run again on a new connection, after a bounded backoff.
+        /// A connection that stalled (no byte moved for --io-timeout) gets one new connection: a second
+        /// stall means the host, not the connection, is stuck, and waiting more would only hide it.
         /// </summary>
         private void ProcessWithRetry(Chunk chunk, CancellationToken stop)
         {
+            int stalls = 0;
             for (int attempt = 1; ; attempt++)
             {
                 try
@@ -62,41 +80,78 @@ public sealed partial class Loader
                     Process(_conn, chunk);
                     return;
                 }
-                catch (Exception e) when (attempt < MaxAttempts && !stop.IsCancellationRequested && IsTransient(e))
+                catch (Exception e) when (!stop.IsCancellationRequested && PgFaults.Classify(e) is PgFault.Transient or PgFault.Stalled)
                 {
+                    bool stalled = PgFaults.Classify(e) == PgFault.Stalled;
+                    if (stalled && ++stalls >= MaxStalls)
+                    {
+                        throw Stuck(chunk, e, stalls);
+                    }
+                    if (attempt >= MaxAttempts)
+                    {
+                        throw;
+                    }
                     TimeSpan wait = Backoff(attempt);
-                    loader._observer.Phase($"chunk {chunk.Index} (byte offset {chunk.SourceOffset}) failed: {Innermost(e).Message.ReplaceLineEndings(" ")}; retrying in {wait.TotalSeconds:N1} s ({attempt}/{MaxAttempts - 1})");
+                    string why = stalled ? $"no answer for {IoSeconds} s (--io-timeout)" : Innermost(e).Message.ReplaceLineEndings(" ");
+                    if (stalled && _conn is not null)
+                    {
+                        _stuckBackend = _backend;
+                    }
+                    loader._observer.Phase($"chunk {chunk.Index} (byte offset {chunk.SourceOffset}) failed: {why}; retrying in {wait.TotalSeconds:N1} s ({attempt}/{MaxAttempts - 1})");
                     _conn?.Dispose();
                     _conn = null;
                     stop.WaitHandle.WaitOne(wait);
-                    stop.ThrowIfCancellationRequested();
-                    try
-                    {
-                        _conn = loader._dataSource.OpenConnection();
-                    }
-                    catch (Exception again) when (IsTransient(again))
-                    {
-                        // the server is still away; the next attempt opens again
-                    }
+                    stop.ThrowIfCancellationRequested(); // the next attempt opens a new connection: a failure to is judged as any other
+                }
+                catch (Exception e) when (e is not LoadException && PgFaults.Classify(e) == PgFault.DiskFull)
+                {
+                    throw DiskFull(chunk, (PostgresException)e, table: null);
                 }
             }
         }
 
+        /// <summary>
+        /// Ends the backend of the connection that stalled, from the new one. Over a half-open connection the
+        /// server would notice its client gone only at its TCP keepalive (hours by default), and until then the
+        /// backend's locks would hold back the key builds. Only a backend of this load's own user and
+        /// application name is ended.
+        /// </summary>
+        private void EndStuckBackend(NpgsqlConnection conn)
+        {
+            if (_stuckBackend is not int pid)
+            {
+                return;
+            }
+            using var end = new NpgsqlCommand("""
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE pid = $1 AND usename = current_user AND application_name = current_setting('application_name')
+                """, conn);
+            end.Parameters.Add(new NpgsqlParameter { Value = pid });
+            end.ExecuteNonQuery();
+            _stuckBackend = null;
+        }
+
+        /// <summary>Connections a chunk may stall on before the load stops (see <see cref="ProcessWithRetry"/>).</summary>
+        private const int MaxStalls = 2;
+
+        private long IoSeconds => (long)Math.Ceiling(loader._options.IoTimeout.TotalSeconds);
+
         private static Exception Innermost(Exception e) => e is LoadException { InnerException: { } inner } ? inner : e;
 
-        /// <summary>Faults of the server or the connection that a retry of the whole chunk can outlive.</summary>
-        private static bool IsTransient(Exception e)
+        private LoadException Stuck(Chunk chunk, Exception e, int connections)
         {
             Exception inner = Innermost(e);
-            return inner switch
-            {
-                PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal)
-                    || pg.SqlState is "57P01" or "57P02" or "57P03" or "53300" or "40001" or "40P01",
-                NpgsqlException or System.Net.Sockets.SocketException or IOException or TimeoutException => true,
-                InvalidOperationException when e is not LoadException => true, // "connection is not open" after a broken one
-                _ => false,
-            };
+            string cause = inner.InnerException is { } why ? $"{inner.Message} ({why.Message})" : inner.Message;
+            return new LoadException(FailureKind.Connection,
+                $"PostgreSQL at {loader._options.Target.Display} did not answer for {IoSeconds} s (--io-timeout) while committing the chunk at byte offsets {chunk.SourceOffset}..{chunk.SourceOffset + chunk.Length} of {sourceName}",
+                $"the same on {connections} connections; the last: {loader.Redact(cause)}",
+                "the chunk was rolled back and committed chunks stay: check the network and the server, then run the same command with --resume (raise --io-timeout if the server is only slow)", e);
         }
+
+        private LoadException DiskFull(Chunk chunk, PostgresException e, string? table) => new(FailureKind.Data,
+            $"PostgreSQL at {loader._options.Target.Display} is out of disk space{(table is null ? "" : $" for table \"{table}\"")} (the chunk at byte offsets {chunk.SourceOffset}..{chunk.SourceOffset + chunk.Length} of {sourceName}): {e.MessageText}",
+            $"SQLSTATE {e.SqlState}",
+            "the chunk was rolled back and committed chunks stay: free space on the server (the tables' tablespace, or its data directory), then run the same command with --resume", e);
 
         private void Process(NpgsqlConnection? conn, Chunk chunk)
         {
@@ -104,7 +159,7 @@ public sealed partial class Loader
             Rows.CopyTo(_rowsBefore, 0);
             if (conn is null && !loader._options.NullSink)
             {
-                _conn = conn = loader.Open();
+                _conn = conn = Connect();
             }
             _encoder.BeginChunk(sourceName);
             int documents = 0;
@@ -138,7 +193,6 @@ public sealed partial class Loader
                     rejected = CommitDocumentByDocument(conn, chunk, out documents);
                 }
             }
-            FlushRejects();
             Documents += documents;
             Rejected += rejected;
             Chunks++;
@@ -150,6 +204,7 @@ public sealed partial class Loader
                 rows += _chunkRows[t];
             }
             loader._observer.ChunkCommitted(documents, rows, chunk.Length, _chunkRows);
+            FlushRejects(); // after the counts: the chunk is committed even if its rejects cannot be written out
         }
 
         /// <summary>Encodes one document; in reject mode a document that cannot be converted is rejected instead of stopping the load.</summary>
@@ -196,11 +251,24 @@ public sealed partial class Loader
             }
         }
 
+        /// <summary>Appends the chunk's rejects to the files. A full or unwritable --reject-dir stops the load (never retried:
+        /// the chunk is committed), and the checkpoints' copy of the rejects lets --resume write the files whole.</summary>
         private void FlushRejects()
         {
-            foreach ((byte[] document, string id, long offset, string reason) in _pendingRejects)
+            try
             {
-                loader._rejects.Write(document, id, offset, reason);
+                foreach ((byte[] document, string id, long offset, string reason) in _pendingRejects)
+                {
+                    loader._rejects.Write(document, id, offset, reason);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new LoadException(FailureKind.Data, $"could not write the reject file {loader._rejects.BsonPath}: {e.Message}",
+                    loader._runId is null
+                        ? "the rejected documents of the chunk in hand are not in the reject file"
+                        : "every committed chunk's rejected documents are also recorded with its checkpoint (table etlfast.rejects): none is lost",
+                    "free space in --reject-dir (or name another), then run the same command with --resume: the reject files are rewritten from the checkpoints", e);
             }
             _pendingRejects.Clear();
         }
@@ -259,6 +327,10 @@ public sealed partial class Loader
             {
                 using NpgsqlRawCopyStream copy = conn.BeginRawBinaryCopy(loader._plan.Tables[table].CopySql);
                 copy.Write(buffer.WrittenSpan);
+            }
+            catch (PostgresException e) when (PgFaults.Classify(e) == PgFault.DiskFull)
+            {
+                throw DiskFull(chunk, e, loader._plan.Tables[table].Name);
             }
             catch (PostgresException e)
             {

@@ -20,6 +20,8 @@ public sealed partial class Loader
     private readonly LoadOptions _options;
     private readonly ILoadObserver _observer;
     private readonly NpgsqlDataSource _dataSource;
+    /// <summary>The workers' connections: every read and write of a chunk's statements times out after --io-timeout.</summary>
+    private readonly NpgsqlDataSource _chunkDataSource;
     private readonly CancellationTokenSource _stop;
     private readonly CancellationToken _userCancel;
     private readonly RejectSink _rejects;
@@ -44,10 +46,26 @@ public sealed partial class Loader
         _options = options;
         _observer = observer;
         _dataSource = new NpgsqlSlimDataSourceBuilder(options.Target.ConnectionString).Build();
+        _chunkDataSource = new NpgsqlSlimDataSourceBuilder(ChunkConnectionString(options)).Build();
         _userCancel = cancel;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         _rejects = new RejectSink(options.RejectDir, RejectFileStem(plan, options));
         _live = MongoSource.IsMongoUri(options.From);
+    }
+
+    /// <summary>
+    /// The target's connection string with Npgsql's per-read and per-write timeout (its "Command Timeout",
+    /// which also bounds every wait of a COPY) set to --io-timeout, and no wait for the answer to the
+    /// cancel request a timeout sends: the stuck connection is dropped and the chunk retried on a new one.
+    /// </summary>
+    private static string ChunkConnectionString(LoadOptions options)
+    {
+        var b = new NpgsqlConnectionStringBuilder(options.Target.ConnectionString)
+        {
+            CommandTimeout = Math.Max(1, (int)Math.Ceiling(options.IoTimeout.TotalSeconds)),
+            CancellationTimeout = -1,
+        };
+        return b.ConnectionString;
     }
 
     /// <summary>The reject file's name without ".rejects.bson": the collection, and the partition when there are several.</summary>
@@ -132,6 +150,7 @@ public sealed partial class Loader
             summary.PeakRssBytes = ProcessStats.PeakRssBytes();
             _rejects.Dispose();
             _dataSource.Dispose();
+            _chunkDataSource.Dispose();
         }
     }
 
@@ -510,7 +529,7 @@ public sealed partial class Loader
                 }, sql);
                 return;
             }
-            catch (LoadException e) when (e.Kind == FailureKind.Connection && attempt < MaxAttempts && !_stop.IsCancellationRequested)
+            catch (LoadException e) when (PgFaults.IsRetryable(PgFaults.Classify(e)) && attempt < MaxAttempts && !_stop.IsCancellationRequested)
             {
                 TimeSpan wait = Backoff(attempt);
                 _observer.Phase($"{Shorten(sql)} failed: {Redact((e.InnerException ?? e).Message).ReplaceLineEndings(" ")}; retrying in {wait.TotalSeconds:N1} s ({attempt}/{MaxAttempts - 1})");
@@ -547,11 +566,16 @@ public sealed partial class Loader
         _stop.Token.ThrowIfCancellationRequested();
     }
 
-    internal NpgsqlConnection Open()
+    internal NpgsqlConnection Open() => Open(_dataSource);
+
+    /// <summary>A worker's connection, whose waits time out after --io-timeout.</summary>
+    private NpgsqlConnection OpenForChunks() => Open(_chunkDataSource);
+
+    private NpgsqlConnection Open(NpgsqlDataSource source)
     {
         try
         {
-            return _dataSource.OpenConnection();
+            return source.OpenConnection();
         }
         catch (Exception e) when (e is NpgsqlException or SocketException or TimeoutException)
         {
@@ -570,7 +594,7 @@ public sealed partial class Loader
         {
             action();
         }
-        catch (PostgresException e) when (IsServerGoingAway(e))
+        catch (PostgresException e) when (PgFaults.IsServerGoingAway(e))
         {
             throw new LoadException(FailureKind.Connection, $"lost the connection to PostgreSQL at {_options.Target.Display} while {Shorten(what)}: {e.MessageText}",
                 e.Detail is null ? null : Redact(e.Detail), "nothing of the step in flight was committed: run the same command again (with --resume if the load had begun)", e);
@@ -586,10 +610,6 @@ public sealed partial class Loader
                 Redact(e.Message), "nothing of the step in flight was committed: run the same command again (with --resume if the load had begun)", e);
         }
     }
-
-    /// <summary>A server shutting down, restarting or terminating this backend: a connection failure, not a refusal of the statement.</summary>
-    private static bool IsServerGoingAway(PostgresException e) =>
-        e.SqlState.StartsWith("08", StringComparison.Ordinal) || e.SqlState is "57P01" or "57P02" or "57P03";
 
     private static string Shorten(string sql) => sql.Length <= 200 ? sql : sql[..200] + "...";
 

@@ -10,6 +10,9 @@ internal sealed class MongoRetry(string displayName, string? password)
 {
     public const int MaxRetries = 5;
 
+    /// <summary>The client's socket timeout (zero or infinite: none), named in the message of a read that timed out.</summary>
+    public TimeSpan SocketTimeout { get; init; }
+
     /// <summary>For tests: how long the first wait is (doubled each time).</summary>
     public TimeSpan FirstWait { get; init; } = TimeSpan.FromMilliseconds(100);
 
@@ -47,11 +50,28 @@ internal sealed class MongoRetry(string displayName, string? password)
         if (MongoErrors.IsTransient(e, cursorOpen: true) || e is MongoDB.Driver.MongoAuthenticationException)
         {
             string after = tries > 1 ? $" (after {tries} tries)" : "";
+            if (e is MongoDB.Driver.MongoConnectionException && IsTimeout(e.InnerException) && SocketTimeout > TimeSpan.Zero && SocketTimeout != Timeout.InfiniteTimeSpan)
+            {
+                brief = $"no reply for {SocketTimeout.TotalSeconds:0.###} s (--io-timeout, or socketTimeoutMS in the URI): {brief}";
+            }
             return new SourceException($"lost {displayName} while {what}{after}: {brief}",
                 "check that the server is up and reachable; chunks committed so far stay: run the same command with --resume", connection: true);
         }
         return new SourceException($"{displayName} refused {what}: {brief}",
             "check --query and the database and collection names", connection: false);
+    }
+
+    /// <summary>A read or write that timed out (server selection's own TimeoutException is not wrapped in a connection exception).</summary>
+    private static bool IsTimeout(Exception? e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is TimeoutException || x is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut })
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     public static bool IsDriverFault(Exception e) => e is MongoDB.Driver.MongoException or TimeoutException or IOException;

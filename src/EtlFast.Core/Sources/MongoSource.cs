@@ -106,8 +106,29 @@ public sealed class MongoSource : IChunkSource
     /// <summary>How many times a range was reopened after a fault.</summary>
     public long Reopened => Interlocked.Read(ref _reopened);
 
-    /// <summary>Messages about faults the source outlived (a reopened range); null: none are reported.</summary>
-    public Action<string>? Log { get; set; }
+    /// <summary>
+    /// Messages about faults the source outlived (a reopened range); null: none are reported yet. The
+    /// readers start with <see cref="Open"/>, before the loader has a place to report to: what they note
+    /// meanwhile is kept and reported when this is set.
+    /// </summary>
+    public Action<string>? Log
+    {
+        get => _log;
+        set
+        {
+            lock (_notes)
+            {
+                _log = value;
+                while (value is not null && _notes.TryDequeue(out string? early))
+                {
+                    value(early);
+                }
+            }
+        }
+    }
+
+    private Action<string>? _log;
+    private readonly Queue<string> _notes = new();
 
     internal BsonDocument? UserFilter { get; }
 
@@ -128,14 +149,15 @@ public sealed class MongoSource : IChunkSource
     /// hosts, never the password: with <c>connection: true</c> when the server cannot be reached.
     /// </summary>
     /// <param name="partition">With <c>--partition</c>: only the ranges this partition owns are read.</param>
+    /// <param name="ioTimeout">The driver's socketTimeoutMS unless the URI sets it (<c>--io-timeout</c>): how long a read may wait for a reply.</param>
     public static MongoSource Open(string uri, string database, string collection, BsonDocument? filter, int? batchSize, int chunkBytes,
-        CancellationToken cancel, int? readers = null, Load.Partition? partition = null)
+        CancellationToken cancel, int? readers = null, Load.Partition? partition = null, TimeSpan? ioTimeout = null)
     {
         MongoUrl url = ParseUrl(uri);
         string hosts = string.Join(",", url.Servers.Select(s => s.ToString()));
         string display = Display(url, database, collection);
-        var retry = new MongoRetry(display, url.Password);
-        MongoClient client = Connect(url, uri, hosts, database, cancel);
+        MongoClient client = Connect(url, uri, hosts, database, cancel, ioTimeout);
+        var retry = new MongoRetry(display, url.Password) { SocketTimeout = client.Settings.SocketTimeout };
         try
         {
             IMongoDatabase db = client.GetDatabase(database);
@@ -180,12 +202,17 @@ public sealed class MongoSource : IChunkSource
         $"mongodb://{string.Join(",", url.Servers.Select(s => s.ToString()))}/{database}.{collection}";
 
     /// <summary>A client whose server answered a ping: a wrong host, port or password is reported here, once, without retries.</summary>
-    private static MongoClient Connect(MongoUrl url, string uri, string hosts, string database, CancellationToken cancel)
+    private static MongoClient Connect(MongoUrl url, string uri, string hosts, string database, CancellationToken cancel, TimeSpan? ioTimeout = null)
     {
         MongoClientSettings settings = MongoClientSettings.FromUrl(url);
         if (!uri.Contains("serverSelectionTimeoutMS=", StringComparison.OrdinalIgnoreCase))
         {
             settings.ServerSelectionTimeout = DefaultServerSelectionTimeout;
+        }
+        if (ioTimeout is { } io && !uri.Contains("socketTimeoutMS=", StringComparison.OrdinalIgnoreCase))
+        {
+            // The driver's default waits for ever: a connection that went half-open would hang the range's reader.
+            settings.SocketTimeout = io;
         }
         var client = new MongoClient(settings);
         try
@@ -284,7 +311,17 @@ public sealed class MongoSource : IChunkSource
     internal void Note(string message)
     {
         Interlocked.Increment(ref _reopened);
-        Log?.Invoke($"{DisplayName}: {message}");
+        lock (_notes)
+        {
+            if (_log is { } log)
+            {
+                log($"{DisplayName}: {message}");
+            }
+            else
+            {
+                _notes.Enqueue($"{DisplayName}: {message}");
+            }
+        }
     }
 
     private static string Redact(string message, string uri)

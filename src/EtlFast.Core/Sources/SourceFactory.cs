@@ -24,7 +24,7 @@ public static class SourceFactory
                     throw new LoadException(FailureKind.Usage, $"--query is not an Extended JSON document: {e.Message}", hint: "for example --query '{\"age\": {\"$gte\": 21}}'");
                 }
             }
-            return MongoSource.Open(options.From, database, collection, filter, options.BatchSize, options.ChunkBytes, cancel, readers: options.Jobs, partition: options.Partition);
+            return MongoSource.Open(options.From, database, collection, filter, options.BatchSize, options.ChunkBytes, cancel, readers: options.Jobs, partition: options.Partition, ioTimeout: options.IoTimeout);
         }
         OpenedSource file = SourceOpener.Open(options.From, options.Database ?? plan.Mapping.Database, collection, options.OpenStdin);
         return new StreamChunker(file.Stream, file.DisplayName, options.ChunkBytes) { Meter = file.Meter };
