@@ -169,22 +169,22 @@ public sealed class DuplicateKeys(LoadPlan plan, LoadOptions options, string? ru
     private static LoadException Stop(List<DuplicateValue> all, string sourceName, bool live, bool limited)
     {
         DuplicateValue first = all[0];
-        string Origin(DuplicateValue v)
+        string Origin(DuplicateValue v, bool named = true)
         {
             if (v.DocumentCount == 0)
             {
                 return $"is duplicated, but no document of {sourceName} yields it when read again (has the source changed since the load?)";
             }
-            var named = v.Documents.Select(d => $"document _id {d.Id}{(live ? "" : $" at byte offset {d.Offset}")}{(d.Times > 1 ? $" ({d.Times} times)" : "")}").ToList();
-            if (v.DocumentCount > named.Count)
+            var documents = v.Documents.Select(d => $"document _id {d.Id}{(live ? "" : $" at byte offset {d.Offset}")}{(d.Times > 1 ? $" ({d.Times} times)" : "")}").ToList();
+            if (v.DocumentCount > documents.Count)
             {
-                named.Add($"{v.DocumentCount - named.Count} more document{(v.DocumentCount - named.Count == 1 ? "" : "s")}");
+                documents.Add($"{v.DocumentCount - documents.Count} more document{(v.DocumentCount - documents.Count == 1 ? "" : "s")}");
             }
-            string list = named.Count == 1 ? named[0] : string.Join(", ", named[..^1]) + " and " + named[^1];
-            return $"comes from {list} of {sourceName}";
+            string list = documents.Count == 1 ? documents[0] : string.Join(", ", documents[..^1]) + " and " + documents[^1];
+            return $"comes from {list}{(named ? $" of {sourceName}" : "")}";
         }
         string? detail = all.Count == 1 ? null
-            : $"{all.Count}{(limited ? " or more" : "")} duplicated key values; also " + string.Join("; ", all.Skip(1).Take(4).Select(v => $"table \"{v.Key.Table.Name}\": {v.Display} {Origin(v)}"))
+            : $"{all.Count}{(limited ? " or more" : "")} duplicated key values; also " + string.Join("; ", all.Skip(1).Take(4).Select(v => $"table \"{v.Key.Table.Name}\": {v.Display} {Origin(v, named: false)}"))
               + (all.Count > 5 ? "; ..." : "");
         return new LoadException(FailureKind.Data, $"duplicate key in table \"{first.Key.Table.Name}\": {first.Display} {Origin(first)}", detail,
             "the rows are loaded but the keys are not, and the load stays unfinished: run the same command with --resume --on-error reject "

@@ -34,7 +34,8 @@ public sealed class DuplicateKeyAfterTests : IDisposable
               "columns": [
                 { "name": "user_id", "type": "bigint", "from": "$root._id", "references": "users.id" },
                 { "name": "tag",     "type": "text",   "from": "$value" }
-              ] }
+              ],
+              "indexes": [{ "columns": ["user_id", "tag"], "unique": true }] }
           ]
         }
         """;
@@ -134,11 +135,13 @@ public sealed class DuplicateKeyAfterTests : IDisposable
     }
 
     [Fact]
-    public void A_document_after_the_first_is_rejected_once_even_when_it_repeats_two_keys_and_its_own_key()
+    public void A_document_is_rejected_once_when_it_repeats_two_keys_and_its_own_and_a_unique_index_rejects_a_document_repeating_itself()
     {
         // The last document repeats user 5's _id and user 3's message, and yields message m-x twice itself.
         List<BsonDocument> docs = Users(rootDuplicate: false, childDuplicate: false);
         docs.Add(User(5, "user 5 again", "m-3-1", "m-x", "m-x"));
+        // And one whose only fault is its own tag twice, which only the unique index (user_id, tag) sees.
+        docs.Add(new BsonDocument { { "_id", 13L }, { "name", "user 13" }, { "messages", new BsonArray() }, { "tags", new BsonArray { "x", "x" } } });
         byte[] bson = BsonFile.Encode(docs);
         string file = _scope.Dir.Write("many.bson", bson);
         string schema = _scope.NewSchema("dupafter_many");
@@ -146,11 +149,34 @@ public sealed class DuplicateKeyAfterTests : IDisposable
         CliResult r = Load(file, schema, "--on-error", "reject");
 
         Assert.True(r.Exit == 1, $"expected exit 1 (completed with rejects)\n{r}");
-        AssertRejected(bson, [12], schema, "many.ref");
+        AssertRejected(bson, [12, 13], schema, "many.ref");
+        string log = File.ReadAllText(Path.Combine(RejectDir, "users.rejects.log"));
+        Assert.Contains($"_id 13\tbyte offset {BsonFile.Offsets(bson)[13]}\tduplicate key in table \"tags\": the document yields (user_id, tag)=(13, x) more than once", log);
+        Verify(file, schema).Ok();
     }
 
-    private CliResult Verify(string file, string schema) =>
-        Etlfast.Run(["verify", "--from", file, "-m", _scope.Dir.File("users.json"), "--to", TestPg.ConnectionString, "--schema", schema]);
+    [Fact]
+    public async Task A_live_source_names_the_documents_by_id_and_resume_with_reject_rejects_the_second()
+    {
+        Case c = Of("child");
+        byte[] bson = BsonFile.Encode(c.Documents);
+        string file = _scope.Dir.Write("live.bson", bson);
+        await using var server = new EtlFast.WireServer.WireServer();
+        server.LoadBsonFile("app", "users", file);
+        string uri = LiveSource.LiveKit.Uri(server);
+        string schema = _scope.NewSchema("dupafter_live");
+
+        Load(uri, schema, "-d", "app").Fails(4, "duplicate key in table \"messages\": id=m-3-1 comes from document _id 3 and document _id 9 of ", "--on-error reject");
+        Assert.False(CheckpointState.Of(schema).Finished);
+
+        CliResult reject = Load(uri, schema, "-d", "app", "--resume", "--on-error", "reject");
+        Assert.True(reject.Exit == 1, $"expected exit 1 (completed with rejects)\n{reject}");
+        AssertRejected(bson, [c.Second], schema, "live.ref");
+        Verify(uri, schema, "-d", "app").Ok();
+    }
+
+    private CliResult Verify(string file, string schema, params string[] extra) =>
+        Etlfast.Run(["verify", "--from", file, "-m", _scope.Dir.File("users.json"), "--to", TestPg.ConnectionString, "--schema", schema, .. extra]);
 
     /// <summary>
     /// The reject file holds exactly the documents at <paramref name="rejected"/>, byte for byte, in
