@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using EtlFast.Bson;
-using EtlFast.Core.Constraints;
 using EtlFast.Core.Engine;
 using EtlFast.Core.Plan;
 using EtlFast.Core.Sources;
@@ -389,39 +388,7 @@ public sealed partial class Loader
         }
     }
 
-    /// <summary>
-    /// Primary keys or unique indexes: those refused for a duplicate (23505) are settled by
-    /// <see cref="DuplicateKeys"/> once the others are built (it stops naming the documents, or rejects
-    /// the repeats), then built again.
-    /// </summary>
-    private void BuildKeys(int wave, IReadOnlyList<string> statements)
-    {
-        var refused = new ConcurrentQueue<(string Sql, PostgresException Error)>();
-        RunParallel(statements, refused);
-        for (int pass = 0; !refused.IsEmpty; pass++)
-        {
-            var keys = new DuplicateKeys(_plan, _options, _runId, _observer, _stop.Token);
-            var failed = refused.ToArray();
-            using (NpgsqlConnection conn = Open())
-            {
-                bool settled = false;
-                Run(() => settled = keys.Settle(conn, wave, [.. failed.Select(f => f.Error.TableName ?? "")], rejectAllowed: pass == 0), "finding the documents that repeat a key");
-                if (!settled)
-                {
-                    throw Translate(new LoadException(FailureKind.Data, $"PostgreSQL refused {Shorten(failed[0].Sql)}: {failed[0].Error.MessageText}",
-                        failed[0].Error.Detail is null ? null : Redact(failed[0].Error.Detail!), failed[0].Error.Hint, failed[0].Error));
-                }
-            }
-            _keysRebuilt = true;
-            refused.Clear();
-            RunParallel([.. failed.Select(f => f.Sql)], refused);
-        }
-    }
-
-    /// <summary>Keys are being built again after duplicates were rejected: those built before count as done.</summary>
-    private bool _keysRebuilt;
-
-    private void RunParallel(IReadOnlyList<string> statements, ConcurrentQueue<(string Sql, PostgresException Error)>? duplicates = null)
+    private void RunParallel(IReadOnlyList<string> statements, ConcurrentQueue<(string Sql, LoadException Error)>? duplicates = null)
     {
         int next = -1;
         var threads = new Thread[Math.Min(_options.Jobs, statements.Count)];
@@ -439,9 +406,9 @@ public sealed partial class Loader
                         {
                             ExecuteWithRetry(ref conn, statements[k]);
                         }
-                        catch (LoadException e) when (duplicates is not null && e.InnerException is PostgresException { SqlState: "23505" } pg)
+                        catch (LoadException e) when (duplicates is not null && e.InnerException is PostgresException { SqlState: "23505" })
                         {
-                            duplicates.Enqueue((statements[k], pg));
+                            duplicates.Enqueue((statements[k], e)); // settled by BuildKeys once the others are built
                         }
                     }
                 }
