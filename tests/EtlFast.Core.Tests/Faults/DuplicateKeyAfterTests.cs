@@ -156,6 +156,32 @@ public sealed class DuplicateKeyAfterTests : IDisposable
     }
 
     [Fact]
+    public void A_reject_pass_that_fails_midway_changes_nothing_and_a_later_resume_finishes_it()
+    {
+        Case c = Of("root");
+        byte[] bson = BsonFile.Encode(c.Documents);
+        string file = _scope.Dir.Write("midway.bson", bson);
+        string schema = _scope.NewSchema("dupafter_midway");
+        Load(file, schema).Fails(4, "duplicate key in table \"users\"");
+        using NpgsqlConnection conn = TestPg.Open();
+        string tags = TestPg.Qualify(schema, "tags");
+        // Rows of user 5 that the pass must remove from the last table, changed: it fails there, after removing rows from users and messages.
+        TestPg.Execute(conn, $"UPDATE {tags} SET tag = 'changed' WHERE user_id = 5 AND tag = 'all'");
+        string[] before = [.. PgTable.Tables(conn, schema).Order(StringComparer.Ordinal).Select(t => PgTable.Digest(conn, schema, t))];
+
+        Load(file, schema, "--resume", "--on-error", "reject").Fails(4, "could not take the documents that repeat a key out of table \"tags\"");
+
+        Assert.Equal(before, PgTable.Tables(conn, schema).Order(StringComparer.Ordinal).Select(t => PgTable.Digest(conn, schema, t)));
+        Assert.Equal(0L, (long)TestPg.Scalar(conn, "SELECT count(*) FROM etlfast.rejects r JOIN etlfast.runs USING (run_id) WHERE target_schema = $1", schema)!);
+        Assert.False(CheckpointState.Of(schema).Finished);
+
+        TestPg.Execute(conn, $"UPDATE {tags} SET tag = 'all' WHERE user_id = 5 AND tag = 'changed'");
+        CliResult r = Load(file, schema, "--resume", "--on-error", "reject");
+        Assert.True(r.Exit == 1, $"expected exit 1 (completed with rejects)\n{r}");
+        AssertRejected(bson, [c.Second], schema, "midway.ref");
+    }
+
+    [Fact]
     public async Task A_live_source_names_the_documents_by_id_and_resume_with_reject_rejects_the_second()
     {
         Case c = Of("child");
