@@ -90,7 +90,7 @@ public sealed class DuplicateKeys(LoadPlan plan, LoadOptions options, string? ru
                 $"{trace.Rejected.Count:N0} documents repeat a key, and {before:N0} were rejected before; the first: {trace.Rejected[0].Reason}",
                 "raise --max-rejects to accept more; the rows are loaded, but not the keys, and the load stays unfinished (--resume)");
         }
-        observer.Phase($"rejecting {trace.Rejected.Count:N0} document{(trace.Rejected.Count == 1 ? "" : "s")} that repeat a key");
+        observer.Phase($"rejecting {trace.Rejected.Count:N0} document{(trace.Rejected.Count == 1 ? " that repeats" : "s that repeat")} a key");
         DuplicateRejects.Commit(conn, plan, runId, trace.Rejected, trace.SourceName);
         return true;
     }
