@@ -182,6 +182,16 @@ public sealed class DuplicateKeyAfterTests : IDisposable
     }
 
     [Fact]
+    public void From_standard_input_the_duplicate_is_named_and_the_hint_says_to_load_a_file()
+    {
+        byte[] bson = BsonFile.Encode(Users(rootDuplicate: true, childDuplicate: false));
+        string schema = _scope.NewSchema("dupafter_stdin");
+
+        Etlfast.LoadStdin(() => new MemoryStream(bson), _scope.Dir.Write("users.json", Mapping), schema, "--on-error", "reject")
+            .Fails(4, "duplicate key in table \"users\": id=5 is duplicated", "standard input cannot be read again", "load the file");
+    }
+
+    [Fact]
     public async Task A_live_source_names_the_documents_by_id_and_resume_with_reject_rejects_the_second()
     {
         Case c = Of("child");
