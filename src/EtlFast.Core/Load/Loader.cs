@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -460,12 +461,19 @@ public sealed partial class Loader
             if (waves[i].Count > 0)
             {
                 _observer.Phase($"building {names[i]} ({waves[i].Count})");
-                RunParallel(waves[i]);
+                if (i < 2)
+                {
+                    BuildKeys(i, waves[i]);
+                }
+                else
+                {
+                    RunParallel(waves[i]);
+                }
             }
         }
     }
 
-    private void RunParallel(IReadOnlyList<string> statements)
+    private void RunParallel(IReadOnlyList<string> statements, ConcurrentQueue<(string Sql, LoadException Error)>? duplicates = null)
     {
         int next = -1;
         var threads = new Thread[Math.Min(_options.Jobs, statements.Count)];
@@ -479,7 +487,14 @@ public sealed partial class Loader
                     int k;
                     while (!_stop.IsCancellationRequested && (k = Interlocked.Increment(ref next)) < statements.Count)
                     {
-                        ExecuteWithRetry(ref conn, statements[k]);
+                        try
+                        {
+                            ExecuteWithRetry(ref conn, statements[k]);
+                        }
+                        catch (LoadException e) when (duplicates is not null && e.InnerException is PostgresException { SqlState: "23505" })
+                        {
+                            duplicates.Enqueue((statements[k], e)); // settled by BuildKeys once the others are built
+                        }
                     }
                 }
                 finally
@@ -515,7 +530,7 @@ public sealed partial class Loader
             {
                 conn ??= Open();
                 NpgsqlConnection c = conn;
-                bool again = attempt > 1 || _options.Resume;
+                bool again = attempt > 1 || _options.Resume || _keysRebuilt;
                 Run(() =>
                 {
                     try
