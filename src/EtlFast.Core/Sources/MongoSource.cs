@@ -32,6 +32,8 @@ public sealed class MongoSource : IChunkSource
     private long _reopened;
     private Exception? _failure;
     private bool _disposed;
+    private Action<string>? _log;
+    private IReadOnlyList<string> _planNotes = [];
 
     private MongoSource(MongoClient client, IMongoCollection<RawBsonDocument> collection, IReadOnlyList<MongoRange> ranges, MongoRetry retry,
         string displayName, BsonDocument? filter, int? batchSize, int chunkBytes, int readers, CancellationToken cancel)
@@ -76,8 +78,25 @@ public sealed class MongoSource : IChunkSource
     /// <summary>How many times a range was reopened after a fault.</summary>
     public long Reopened => Interlocked.Read(ref _reopened);
 
-    /// <summary>Messages about faults the source outlived (a reopened range); null: none are reported.</summary>
-    public Action<string>? Log { get; set; }
+    /// <summary>
+    /// Messages about the plan (a stage the server lacks, ranges that did not add up: given once, when
+    /// this is set) and faults the source outlived (a reopened range); null: none are reported.
+    /// </summary>
+    public Action<string>? Log
+    {
+        get => _log;
+        set
+        {
+            _log = value;
+            if (value is not null)
+            {
+                foreach (string note in Interlocked.Exchange(ref _planNotes, []))
+                {
+                    value($"{DisplayName}: {note}");
+                }
+            }
+        }
+    }
 
     internal BsonDocument? UserFilter { get; }
 
@@ -109,13 +128,17 @@ public sealed class MongoSource : IChunkSource
         {
             IMongoDatabase db = client.GetDatabase(database);
             var planner = new MongoRangePlanner(db.GetCollection<BsonDocument>(collection), retry);
-            List<MongoRange> ranges = planner.Plan(cancel);
+            MongoRangePlan plan = planner.Plan(cancel);
+            List<MongoRange> ranges = plan.Ranges;
             if (partition is { IsWhole: false } part)
             {
                 ranges = [.. ranges.Where(r => part.OwnsRange(r.Number))];
             }
             int n = ranges.Count == 0 ? 0 : Math.Clamp(readers ?? Environment.ProcessorCount, 1, ranges.Count);
-            return new MongoSource(client, db.GetCollection<RawBsonDocument>(collection), ranges, retry, display, filter, batchSize, chunkBytes, n, cancel);
+            return new MongoSource(client, db.GetCollection<RawBsonDocument>(collection), ranges, retry, display, filter, batchSize, chunkBytes, n, cancel)
+            {
+                _planNotes = plan.Notes,
+            };
         }
         catch
         {
@@ -252,7 +275,7 @@ public sealed class MongoSource : IChunkSource
     internal void Note(string message)
     {
         Interlocked.Increment(ref _reopened);
-        Log?.Invoke($"{DisplayName}: {message}");
+        _log?.Invoke($"{DisplayName}: {message}");
     }
 
     private static string Redact(string message, string uri)
