@@ -41,8 +41,7 @@ internal sealed class MongoRange(int number, MongoTypeGroup group, BsonValue? fr
         if (Group.Unranged)
         {
             // The reader never reopens such a range after an _id (MongoRangeReader): that needs the comparisons it cannot trust.
-            ArgumentOutOfRangeException.ThrowIfNotEqual(after is null, true, nameof(after));
-            range = Group.Filter();
+            range = after is null ? Group.Filter() : throw new InvalidOperationException($"_id range {this} cannot be reopened after an _id");
         }
         else if (IdCondition(after) is { } condition)
         {
