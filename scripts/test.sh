@@ -15,6 +15,10 @@ source scripts/lib/pg.sh
 pg_ensure_installed
 pg_start
 
+echo "== jongodb, the second MongoDB-compatible server of the live tests (npm; quick when installed)"
+# A failed install does not stop the run: the tests against jongodb then fail, naming what is missing.
+if jongodb=$(bash scripts/jongodb.sh); then export ETLFAST_JONGODB=$jongodb; echo "   $jongodb"; else echo "   jongodb NOT installed: its tests will fail"; fi
+
 echo "== build (Release, warnings as errors)"
 dotnet build EtlFast.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 

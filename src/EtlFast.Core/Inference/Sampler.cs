@@ -9,7 +9,7 @@ namespace EtlFast.Core.Inference;
 /// <summary>
 /// Feeds a sample of a source to a <see cref="SampleWalker"/>: the first N documents of a file, dump
 /// directory, .gz or standard input (the rest is never read), or N documents a live collection picks
-/// with <c>$sample</c>. Returns how to name the sample in the report and the mapping's header.
+/// with <c>$sample</c> (or its first N, where the server has no <c>$sample</c>). Returns how to name the sample in the report and the mapping's header.
 /// </summary>
 public static class Sampler
 {
@@ -47,8 +47,10 @@ public static class Sampler
 
     /// <summary>
     /// <c>{$sample: {size: N}}</c> on a live collection, through the same connection handling as the live
-    /// load source, walked as the documents arrive. A connection fault is retried briefly, each try
-    /// into a fresh walker (so nothing is counted twice), then reported as <see cref="SourceException"/>.
+    /// load source, walked as the documents arrive. A server without <c>$sample</c> (some
+    /// MongoDB-compatible services) gives the first N documents in natural order instead, and the
+    /// description says so. A connection fault is retried briefly, each try into a fresh walker (so
+    /// nothing is counted twice), then reported as <see cref="SourceException"/>.
     /// </summary>
     public static (SampleWalker Walker, string Description) FromMongo(string uri, string database, string collection, int size, CancellationToken cancel)
     {
@@ -58,34 +60,56 @@ public static class Sampler
         {
             IMongoCollection<RawBsonDocument> target = client.GetDatabase(database).GetCollection<RawBsonDocument>(collection);
             var retry = new MongoRetry(display, password);
-            SampleWalker walker = retry.Run(() => Walk(target, size, cancel), $"running {{$sample: {{size: {size}}}}}", cancel);
-            string description = walker.Documents == 0 ? $"{display}, which is empty or does not exist" : $"{walker.Documents:N0} documents $sample picked from {display}";
-            return (walker, description);
+            BsonDocument[] stages = [new("$sample", new BsonDocument("size", size))];
+            SampleWalker? walker = retry.Run(() => Walk(() => target.Aggregate(
+                PipelineDefinition<RawBsonDocument, RawBsonDocument>.Create(stages), new AggregateOptions { AllowDiskUse = true }, cancel), cancel),
+                $"running {{$sample: {{size: {size}}}}}", cancel);
+            if (walker is not null)
+            {
+                return (walker, walker.Documents == 0 ? $"{display}, which is empty or does not exist" : $"{walker.Documents:N0} documents $sample picked from {display}");
+            }
+            var first = new FindOptions<RawBsonDocument, RawBsonDocument> { Limit = size };
+            var all = new BsonDocumentFilterDefinition<RawBsonDocument>([]);
+            walker = retry.Run(() => Walk(() => target.FindSync(all, first, cancel), cancel), $"reading the first {size:N0} documents", cancel)
+                ?? throw new SourceException($"the server does not implement find or $sample ({display})", "MongoDB-compatible services lack some of mongod's commands and aggregation stages");
+            return (walker, walker.Documents == 0
+                ? $"{display}, which is empty or does not exist (the server does not implement $sample)"
+                : $"the first {walker.Documents:N0} documents in natural order of {display} (the server does not implement $sample)");
         }
     }
 
-    private static SampleWalker Walk(IMongoCollection<RawBsonDocument> collection, int size, CancellationToken cancel)
+    /// <summary>Walks what the cursor returns; null when the server does not implement the command or stage it sends.</summary>
+    private static SampleWalker? Walk(Func<IAsyncCursor<RawBsonDocument>> open, CancellationToken cancel)
     {
         var walker = new SampleWalker();
-        BsonDocument[] stages = [new("$sample", new BsonDocument("size", size))];
-        using IAsyncCursor<RawBsonDocument> cursor = collection.Aggregate(
-            PipelineDefinition<RawBsonDocument, RawBsonDocument>.Create(stages), new AggregateOptions { AllowDiskUse = true }, cancel);
+        IAsyncCursor<RawBsonDocument> cursor;
+        try
+        {
+            cursor = open();
+        }
+        catch (MongoCommandException e) when (MongoErrors.IsNotImplemented(e))
+        {
+            return null;
+        }
         byte[] buffer = [];
         long offset = 0; // there is no file: offsets count the bytes sampled so far
-        while (cursor.MoveNext(cancel))
+        using (cursor)
         {
-            foreach (RawBsonDocument doc in cursor.Current)
+            while (cursor.MoveNext(cancel))
             {
-                using (doc)
+                foreach (RawBsonDocument doc in cursor.Current)
                 {
-                    int length = doc.Slice.Length;
-                    if (buffer.Length < length)
+                    using (doc)
                     {
-                        buffer = new byte[Math.Max(length, buffer.Length * 2)];
+                        int length = doc.Slice.Length;
+                        if (buffer.Length < length)
+                        {
+                            buffer = new byte[Math.Max(length, buffer.Length * 2)];
+                        }
+                        CopyOut(doc.Slice, buffer.AsSpan(0, length));
+                        walker.Add(buffer.AsSpan(0, length), offset);
+                        offset += length;
                     }
-                    CopyOut(doc.Slice, buffer.AsSpan(0, length));
-                    walker.Add(buffer.AsSpan(0, length), offset);
-                    offset += length;
                 }
             }
         }

@@ -280,6 +280,15 @@ public sealed partial class Loader
             $"the unfinished load of {live.DisplayName} has no stored range plan, so it cannot be resumed exactly",
             "it was started by an earlier etlfast, which planned the _id ranges again at each start; resuming such a load can skip documents",
             "start over with --mode clean");
+        // A range read by one query because the server's _id comparisons cannot be trusted (see
+        // MongoRangePlanner) cannot go on after an _id either: partly committed, it cannot be resumed exactly.
+        if (_rangePlan.Value.Ranges.FirstOrDefault(r => r.Group.Unranged && _rangePlan.Value.Starts.ContainsKey(r.Number)) is { } unranged)
+        {
+            throw new LoadException(FailureKind.Usage,
+                $"the unfinished load of {live.DisplayName} cannot be resumed exactly: its _id range {unranged} had committed chunks when it stopped",
+                "that range is read by one query, in no _id order this server can be trusted with, so there is no position to go on from",
+                "start over with --mode clean");
+        }
         int goingOn = _rangePlan.Value.Starts.Count;
         _observer.Phase($"the stored plan has {_rangePlan.Value.Ranges.Count:N0} _id ranges; {goingOn:N0} go on after the last _id they committed, the others from their start");
     }

@@ -89,7 +89,7 @@ internal static class RangePlanStore
             while (r.Read())
             {
                 string name = r.GetString(1);
-                MongoTypeGroup group = MongoTypeGroup.All.FirstOrDefault(g => g.Name == name)
+                MongoTypeGroup group = MongoTypeGroup.All.Append(MongoTypeGroup.Rest).Append(MongoTypeGroup.Whole).FirstOrDefault(g => g.Name == name)
                     ?? throw Damaged(sourceName, $"range {r.GetInt32(0)} names an unknown _id type group \"{name}\"");
                 ranges.Add(new MongoRange(r.GetInt32(0), group, Value(r, 2), Value(r, 3)));
             }

@@ -19,11 +19,31 @@ internal static partial class MongoErrors
         MongoConnectionPoolPausedException or MongoWaitQueueFullException => true, // the pool is being reset after a dropped connection
         MongoNotPrimaryException or MongoNodeIsRecoveringException => true,
         MongoExecutionTimeoutException => false,
+        MongoCommandException c when IsNotImplemented(c) => false,
         MongoCommandException or MongoQueryException => cursorOpen,
         IOException => true,
         TimeoutException => true, // server selection while the server is away
         _ => false,
     };
+
+    /// <summary>
+    /// The server lacks a command or aggregation stage (MongoDB-compatible services often do): codes 59
+    /// CommandNotFound, 115 CommandNotSupported, 238 NotImplemented, and mongod's 40324 for an unknown
+    /// stage. Never a connection fault: sending it again cannot help.
+    /// </summary>
+    public static bool IsNotImplemented(Exception e) => e is MongoCommandException { Code: 59 or 115 or 238 or 40324 };
+
+    /// <summary>What the server does not implement, for "the server does not implement X": the stage or command its message names.</summary>
+    public static string Unimplemented(MongoCommandException e)
+    {
+        Match stage = StageName().Match(e.ErrorMessage ?? e.Message);
+        if (stage.Success)
+        {
+            return stage.Value;
+        }
+        string? command = e.Command?.ElementCount > 0 ? e.Command.GetElement(0).Name : null;
+        return command is null ? e.CodeName ?? $"code {e.Code}" : $"the {command} command";
+    }
 
     /// <summary>The driver's own message cut to its first sentence (server selection dumps the whole cluster state), without the password.</summary>
     public static string Brief(Exception e, string? password)
@@ -54,6 +74,9 @@ internal static partial class MongoErrors
         }
         return string.IsNullOrEmpty(password) ? message : message.Replace(password, "********", StringComparison.Ordinal);
     }
+
+    [GeneratedRegex(@"\$[A-Za-z][A-Za-z0-9]*")]
+    private static partial Regex StageName();
 
     [GeneratedRegex(@"SocketException \(\d+\): ([^\r\n""\.]{1,80})")]
     private static partial Regex SocketCause();

@@ -37,15 +37,24 @@ internal sealed class MongoRange(int number, MongoTypeGroup group, BsonValue? fr
     /// <summary>The find filter: the range's condition on <c>_id</c>, and the user's filter if any.</summary>
     public BsonDocument? Filter(BsonDocument? user, BsonValue? after)
     {
-        BsonValue? condition = IdCondition(after);
-        if (condition is null)
+        BsonDocument range;
+        if (Group.Unranged)
+        {
+            // The reader never reopens such a range after an _id (MongoRangeReader): that needs the comparisons it cannot trust.
+            range = after is null ? Group.Filter() : throw new InvalidOperationException($"_id range {this} cannot be reopened after an _id");
+        }
+        else if (IdCondition(after) is { } condition)
+        {
+            range = new BsonDocument("_id", condition);
+        }
+        else
         {
             return null;
         }
-        var range = new BsonDocument("_id", condition);
-        return user is null || user.ElementCount == 0 ? range : new BsonDocument("$and", new BsonArray { user, range });
+        bool noUser = user is null || user.ElementCount == 0;
+        return noUser ? range : range.ElementCount == 0 ? user : new BsonDocument("$and", new BsonArray { user, range });
     }
 
     public override string ToString() =>
-        Group.Only is not null ? $"#{Number} {Group.Name}" : $"#{Number} {Group.Name} [{From?.ToString() ?? "start"}, {To?.ToString() ?? "end"})";
+        Group.Only is not null || Group.Unranged ? $"#{Number} {Group.Name}" : $"#{Number} {Group.Name} [{From?.ToString() ?? "start"}, {To?.ToString() ?? "end"})";
 }

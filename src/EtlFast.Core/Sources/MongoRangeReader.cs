@@ -85,7 +85,7 @@ internal sealed class MongoRangeReader(MongoSource source, IMongoCollection<RawB
             catch (Exception e) when (!cancel.IsCancellationRequested && MongoErrors.IsTransient(e, open))
             {
                 failures++;
-                if (failures > MongoRetry.MaxRetries || _lastIdLength < 0)
+                if (failures > MongoRetry.MaxRetries || _lastIdLength < 0 || (_lastIdLength > 0 && range.Group.Unranged))
                 {
                     throw retry.Fail(e, $"reading _id range {range}", failures);
                 }

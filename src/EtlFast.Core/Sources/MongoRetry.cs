@@ -43,10 +43,15 @@ internal sealed class MongoRetry(string displayName, string? password)
         cancel.ThrowIfCancellationRequested();
     }
 
-    /// <summary>The exception to stop with: a connection failure (exit 3) or, for the server's refusal of a query, a usage one.</summary>
+    /// <summary>The exception to stop with: a connection failure (exit 3) or, for the server's refusal of a query or lack of a command, a usage one (exit 2).</summary>
     public SourceException Fail(Exception e, string what, int tries)
     {
         string brief = MongoErrors.Brief(e, password);
+        if (e is MongoDB.Driver.MongoCommandException c && MongoErrors.IsNotImplemented(c))
+        {
+            return new SourceException($"the server does not implement {MongoErrors.Unimplemented(c)} ({displayName}, while {what}): {brief}",
+                "MongoDB-compatible services lack some of mongod's commands and aggregation stages", connection: false);
+        }
         if (MongoErrors.IsTransient(e, cursorOpen: true) || e is MongoDB.Driver.MongoAuthenticationException)
         {
             string after = tries > 1 ? $" (after {tries} tries)" : "";

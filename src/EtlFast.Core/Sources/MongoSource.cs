@@ -37,6 +37,7 @@ public sealed class MongoSource : IChunkSource
     private long _reopened;
     private Exception? _failure;
     private bool _disposed;
+    private Action<string>? _log;
 
     private MongoSource(MongoClient client, IMongoCollection<RawBsonDocument> collection, IReadOnlyList<MongoRange> planned, MongoRetry retry,
         string displayName, BsonDocument? filter, int? batchSize, int chunkBytes, int? readers, Load.Partition partition, CancellationToken cancel)
@@ -107,9 +108,9 @@ public sealed class MongoSource : IChunkSource
     public long Reopened => Interlocked.Read(ref _reopened);
 
     /// <summary>
-    /// Messages about faults the source outlived (a reopened range); null: none are reported yet. The
-    /// readers start with <see cref="Open"/>, before the loader has a place to report to: what they note
-    /// meanwhile is kept and reported when this is set.
+    /// Messages about the plan (a stage the server lacks, ranges that did not add up) and faults the
+    /// source outlived (a reopened range); null: none are reported yet. Readers may note faults before
+    /// the loader has a place to report to: what is noted meanwhile is kept and reported when this is set.
     /// </summary>
     public Action<string>? Log
     {
@@ -162,9 +163,14 @@ public sealed class MongoSource : IChunkSource
         {
             IMongoDatabase db = client.GetDatabase(database);
             var planner = new MongoRangePlanner(db.GetCollection<BsonDocument>(collection), retry);
-            List<MongoRange> ranges = planner.Plan(cancel);
-            return new MongoSource(client, db.GetCollection<RawBsonDocument>(collection), ranges, retry, display, filter, batchSize, chunkBytes, readers,
+            MongoRangePlan plan = planner.Plan(cancel);
+            var source = new MongoSource(client, db.GetCollection<RawBsonDocument>(collection), plan.Ranges, retry, display, filter, batchSize, chunkBytes, readers,
                 partition ?? Load.Partition.Whole, cancel);
+            foreach (string note in plan.Notes)
+            {
+                source.Report(note);
+            }
+            return source;
         }
         catch
         {
@@ -311,6 +317,12 @@ public sealed class MongoSource : IChunkSource
     internal void Note(string message)
     {
         Interlocked.Increment(ref _reopened);
+        Report(message);
+    }
+
+    /// <summary>Reports a message now, or keeps it until <see cref="Log"/> is set.</summary>
+    private void Report(string message)
+    {
         lock (_notes)
         {
             if (_log is { } log)

@@ -31,6 +31,8 @@ internal enum MongoSplit
 /// </summary>
 internal sealed class MongoTypeGroup
 {
+    private readonly BsonDocument? _unranged;
+
     private MongoTypeGroup(string name, BsonValue? only, BsonValue? low, BsonValue? high, MongoSplit split)
     {
         Name = name;
@@ -38,6 +40,13 @@ internal sealed class MongoTypeGroup
         Low = low;
         High = high;
         Split = split;
+    }
+
+    private MongoTypeGroup(string name, BsonDocument filter)
+    {
+        Name = name;
+        Split = MongoSplit.None;
+        _unranged = filter;
     }
 
     public string Name { get; }
@@ -53,8 +62,15 @@ internal sealed class MongoTypeGroup
 
     public MongoSplit Split { get; }
 
-    /// <summary>The whole group: <c>{_id: only}</c> or <c>{_id: {$gte: low[, $lte: high]}}</c>.</summary>
-    public BsonDocument Filter() => new("_id", Only ?? Bounds(Low!, null, High));
+    /// <summary>
+    /// Not a bracket of the order but what a server's range queries miss (<see cref="Rest"/>) or the
+    /// whole collection (<see cref="Whole"/>): read with one query, never split, and never reopened after
+    /// an <c>_id</c>, since the server's comparisons are what cannot be trusted there.
+    /// </summary>
+    public bool Unranged => _unranged is not null;
+
+    /// <summary>The whole group: <c>{_id: only}</c> or <c>{_id: {$gte: low[, $lte: high]}}</c> (an unranged group: its own filter).</summary>
+    public BsonDocument Filter() => _unranged is not null ? (BsonDocument)_unranged.DeepClone() : new("_id", Only ?? Bounds(Low!, null, High));
 
     /// <summary><c>{$gte|$gt: lower, $lt: upper | $lte: high}</c> for an <c>_id</c> condition.</summary>
     public static BsonDocument Bounds(BsonValue lower, BsonValue? upperExclusive, BsonValue? upperInclusive, bool lowerExclusive = false)
@@ -93,4 +109,15 @@ internal sealed class MongoTypeGroup
         new("javascriptWithScope", null, new BsonJavaScriptWithScope("", []), null, MongoSplit.Buckets),
         new("MaxKey", BsonMaxKey.Value, null, null, MongoSplit.None),
     ];
+
+    /// <summary>
+    /// The documents no group's condition matches, <c>{$nor: [every group's filter]}</c>: none on mongod,
+    /// but a server whose comparisons do not follow MongoDB's cross-type order (jongodb matches no
+    /// embedded-document <c>_id</c> with <c>{$gte: {}}</c>) leaves some there. Disjoint from the groups by
+    /// construction, whatever the server's order.
+    /// </summary>
+    public static MongoTypeGroup Rest { get; } = new("(the documents the _id ranges miss)", new BsonDocument("$nor", new BsonArray(All.Select(g => g.Filter()))));
+
+    /// <summary>The whole collection, when the counts of the groups and of <see cref="Rest"/> do not add up to the collection's.</summary>
+    public static MongoTypeGroup Whole { get; } = new("(the whole collection)", []);
 }

@@ -23,6 +23,31 @@ internal static partial class LiveKit
         return server;
     }
 
+    /// <summary>A server of <paramref name="kind"/> holding <paramref name="documents"/> as database.collection.</summary>
+    public static async Task<LiveServer> Serve(ServerKind kind, string database, string collection, IEnumerable<BsonDocument> documents)
+    {
+        if (kind == ServerKind.Wire)
+        {
+            var wire = new WireServer();
+            wire.AddDocuments(database, collection, documents);
+            return new LiveServer(Uri(wire), wire);
+        }
+        Jongodb jongodb = await Jongodb.StartAsync();
+        try
+        {
+            jongodb.Insert(database, collection, documents);
+        }
+        catch
+        {
+            await jongodb.DisposeAsync();
+            throw;
+        }
+        return new LiveServer(jongodb.ConnectionString + "&serverSelectionTimeoutMS=5000", jongodb);
+    }
+
+    /// <summary>The generated seed users as sample_db.users (what examples/seed-users.json names) on a server of <paramref name="kind"/>.</summary>
+    public static Task<LiveServer> SeedServer(ServerKind kind, Load.SeedData data) => Serve(kind, "sample_db", "users", data.Documents);
+
     /// <summary>Every chunk a source hands out: its index and its documents decoded by MongoDB.Bson.</summary>
     public static SortedDictionary<long, List<BsonDocument>> Drain(IChunkSource source)
     {
@@ -76,4 +101,22 @@ internal static partial class LiveKit
 
     [GeneratedRegex(@"data ([\d,.]+) s")]
     private static partial Regex DataLine();
+}
+
+/// <summary>Which MongoDB-compatible server a live test runs against.</summary>
+public enum ServerKind
+{
+    /// <summary>tests/EtlFast.WireServer, ours: every command the loader sends.</summary>
+    Wire,
+
+    /// <summary>jongodb (scripts/jongodb.sh), nobody's here: find, insert and count, no <c>$bucketAuto</c>, <c>$sample</c> or <c>drop</c>.</summary>
+    Jongodb,
+}
+
+/// <summary>A running server of either kind and the URI to reach it (short server selection timeout).</summary>
+internal sealed class LiveServer(string uri, IAsyncDisposable server) : IAsyncDisposable
+{
+    public string Uri { get; } = uri;
+
+    public ValueTask DisposeAsync() => server.DisposeAsync();
 }
