@@ -37,7 +37,6 @@ public sealed class MongoSource : IChunkSource
     private long _reopened;
     private Exception? _failure;
     private bool _disposed;
-    private Action<string>? _log;
 
     private MongoSource(MongoClient client, IMongoCollection<RawBsonDocument> collection, IReadOnlyList<MongoRange> planned, MongoRetry retry,
         string displayName, BsonDocument? filter, int? batchSize, int chunkBytes, int? readers, Load.Partition partition, CancellationToken cancel)
