@@ -321,7 +321,7 @@ public sealed partial class DocumentEncoder : IDisposable
         status == ValueStatus.TypeMismatch
             ? ApplyPolicy(column.OnTypeMismatch, table, column, r, buffer,
                 $"a {BsonTypeNames.Of(slot.Type)} value cannot be stored in a {column.SqlType} column")
-            : Fail(table, column, r, ValueEncoder.Describe(status, column, slot));
+            : Fail(table, column, r, ValueEncoder.Describe(status, column, slot, _document.Span));
 
     private bool EncodeArithmetic(TablePlan table, ColumnPlan column, CopyBuffer buffer)
     {
@@ -402,7 +402,7 @@ public sealed partial class DocumentEncoder : IDisposable
         Fail(table, column, term, $"\"{column.From}\" overflows a 64-bit integer");
 
     private bool WriteInteger(TablePlan table, ColumnPlan column, in ValueRef r, CopyBuffer buffer, long value) =>
-        ValueEncoder.WriteInteger(column.Type, value, buffer) == ValueStatus.Ok
+        ValueEncoder.WriteInteger(column, value, buffer) == ValueStatus.Ok
         || Fail(table, column, r, $"the value {value} is out of range for type {column.SqlType}");
 
     private bool ApplyPolicy(ValuePolicy policy, TablePlan table, ColumnPlan column, in ValueRef r, CopyBuffer buffer, string reason)

@@ -152,6 +152,8 @@ public static class PlanCompiler
             SqlType = PgTypeNames.SqlType(column),
             Nullable = nullable,
             NumericScale = column.Type == PgType.Numeric ? ScaleOf(column.TypeModifier) : -1,
+            NumericPrecision = column.Type == PgType.Numeric ? FirstNumberOf(column.TypeModifier) : -1,
+            MaxChars = column.Type == PgType.Varchar ? FirstNumberOf(column.TypeModifier) : -1,
             IsArithmetic = column.Source.Single is null,
             Terms = terms,
             OnMissing = onMissing,
@@ -171,6 +173,18 @@ public static class PlanCompiler
         }
         int comma = modifier.IndexOf(',', StringComparison.Ordinal);
         return comma < 0 ? 0 : int.Parse(modifier.AsSpan(comma + 1, modifier.Length - comma - 2).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>"(12,2)" -> 12, "(20)" -> 20, "" -> -1: the precision of numeric(p,s), the length of varchar(n).</summary>
+    private static int FirstNumberOf(string modifier)
+    {
+        if (modifier.Length == 0)
+        {
+            return -1;
+        }
+        int end = modifier.IndexOf(',', StringComparison.Ordinal);
+        end = end < 0 ? modifier.Length - 1 : end;
+        return int.Parse(modifier.AsSpan(1, end - 1).Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static ValueRef Resolve(
