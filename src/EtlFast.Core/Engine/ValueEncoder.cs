@@ -26,6 +26,8 @@ internal enum ValueStatus : byte
     TooLong,
     /// <summary>More digits before the decimal point than numeric(p,s) holds (PostgreSQL: numeric field overflow).</summary>
     NumericOverflow,
+    /// <summary>A subdocument holding the same key twice, into jsonb (which would keep only the last).</summary>
+    RepeatedKey,
 }
 
 /// <summary>
@@ -455,7 +457,12 @@ internal static class ValueEncoder
         reader.Read();
         JsonWriteResult result = BsonJsonWriter.WriteValue(ref reader, buffer);
         buffer.EndField(mark);
-        return (result & JsonWriteResult.ContainsNullCharacter) != 0 ? ValueStatus.NulInText : ValueStatus.Ok;
+        if ((result & JsonWriteResult.ContainsNullCharacter) != 0)
+        {
+            return ValueStatus.NulInText;
+        }
+        // json keeps a repeated key as text; jsonb would keep only the last value.
+        return jsonb && (result & JsonWriteResult.RepeatedKey) != 0 ? ValueStatus.RepeatedKey : ValueStatus.Ok;
     }
 
     /// <summary>The reason for a failed conversion, for messages (cold path: may allocate).</summary>
@@ -472,6 +479,7 @@ internal static class ValueEncoder
         ValueStatus.Rounded => $"the value {ValueText.Number(slot, doc)} has more decimal places than {column.SqlType} keeps ({column.NumericScale}), so PostgreSQL would round it",
         ValueStatus.NumericOverflow => $"the value {ValueText.Number(slot, doc)} has more digits before the decimal point than {column.SqlType} holds ({column.NumericPrecision - column.NumericScale})",
         ValueStatus.TooLong => ValueText.TooLong(column, slot, doc),
+        ValueStatus.RepeatedKey => $"the value holds key \"{ValueText.RepeatedKey(slot, doc)}\" more than once in one subdocument, and {column.SqlType} would keep only the last, dropping the others silently",
         _ => $"a {BsonTypeNames.Of(slot.Type)} value cannot be stored in a {column.SqlType} column",
     };
 }

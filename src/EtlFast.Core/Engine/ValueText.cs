@@ -52,4 +52,30 @@ internal static class ValueText
         }
         return $"the string \"{preview}\" has {chars} characters, {column.SqlType} holds at most {column.MaxChars}{spaces}";
     }
+
+    /// <summary>The dotted path, inside the value, of the first key a subdocument holds twice ("meta.tag"); "" when none.</summary>
+    public static string RepeatedKey(in Slot slot, ReadOnlySpan<byte> doc)
+    {
+        BsonReader holder = BsonReader.OverElement(doc, 0, slot.ElementStart, slot.ElementEnd, slot.Depth);
+        holder.Read();
+        return slot.Type is BsonType.Document or BsonType.Array ? FirstRepeat(holder.GetDocument(), slot.Type == BsonType.Array) ?? "" : "";
+    }
+
+    private static string? FirstRepeat(BsonReader reader, bool isArray)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            string name = Encoding.UTF8.GetString(reader.Name);
+            if (!isArray && !names.Add(name))
+            {
+                return name;
+            }
+            if (reader.Type is BsonType.Document or BsonType.Array && FirstRepeat(reader.GetDocument(), reader.Type == BsonType.Array) is { } inner)
+            {
+                return name + "." + inner;
+            }
+        }
+        return null;
+    }
 }

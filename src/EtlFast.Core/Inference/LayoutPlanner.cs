@@ -105,6 +105,12 @@ public sealed class LayoutPlanner
             bool optional = s.OptionalAbove || f.Present < obj.Count;
             if (IsSubdocument(f))
             {
+                if (f.Repeated > 0)
+                {
+                    string text = $"{f.Repeated:N0} sampled objects hold {Quote(f.Name)} twice: the load refuses such documents (--on-error reject sets them aside)";
+                    s.Table.Notes.Add($"UNSTORABLE: {Quote(display)}: {text}");
+                    Flag(FlagKind.Unstorable, display, text);
+                }
                 if (!s.InArray && s.Link is not null && _rootKey is not null && WantsTable(f.Object!) && IsTablePath(s.RowPath, rel, array: false))
                 {
                     SubdocumentTable(s, f, rel);
@@ -261,6 +267,13 @@ public sealed class LayoutPlanner
         {
             notes.Add($"null in {Share(f.Nulls, f.Present)} of them");
         }
+        long repeated = f.Repeated + (type.Type == "jsonb" ? RepeatsInside(f) : 0);
+        if (repeated > 0)
+        {
+            string text = $"{repeated:N0} sampled objects hold a field name twice at one level (here{(f.Repeated > 0 ? "" : ", inside the value")}), which loading would keep only one of: the load refuses such documents (--on-error reject sets them aside)";
+            notes.Add("UNSTORABLE: " + text);
+            Flag(FlagKind.Unstorable, display, text);
+        }
         if (f.StringsWithNul > 0)
         {
             string text = $"{f.StringsWithNul:N0} sampled strings hold a NUL character, which PostgreSQL text and jsonb cannot store: the load stops on them";
@@ -277,6 +290,24 @@ public sealed class LayoutPlanner
             NullWhenNull = f.Nulls > 0,
             Comment = notes.Count == 0 ? null : string.Join("; ", notes),
         });
+    }
+
+    /// <summary>Objects below a field (in its subdocuments and array items, at any depth) that repeated a name.</summary>
+    private static long RepeatsInside(FieldStats f)
+    {
+        long n = 0;
+        if (f.Object is { } obj)
+        {
+            foreach (FieldStats c in obj.Fields)
+            {
+                n += c.Repeated + RepeatsInside(c);
+            }
+        }
+        if (f.Array is { } array)
+        {
+            n += RepeatsInside(array.Items);
+        }
+        return n;
     }
 
     private string Mixed(TypeChoice type, string display)

@@ -49,6 +49,7 @@ public static class PlanCompiler
         int idSlot = SlotFor(root, ["_id"]);
         foreach (ContextPlan c in contexts)
         {
+            GiveEverySlot(c, c.Fields);
             c.Fields.Freeze();
         }
         return new LoadPlan
@@ -111,6 +112,22 @@ public static class PlanCompiler
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// A slot for each node that only leads to mapped names too ("profile" of "profile.bio"), so the walk
+    /// sees any mapped name twice at one level, and never merges two "profile" subdocuments.
+    /// </summary>
+    private static void GiveEverySlot(ContextPlan context, FieldNode node)
+    {
+        foreach (FieldNode c in node.Children)
+        {
+            if (c.Slot < 0)
+            {
+                c.Slot = context.SlotCount++;
+            }
+            GiveEverySlot(context, c);
+        }
     }
 
     private static int SlotFor(ContextPlan context, IEnumerable<string> path)
