@@ -33,6 +33,23 @@ public static class BsonJsonWriter
     }
 
     /// <summary>
+    /// As <see cref="WriteValue"/>, for PostgreSQL jsonb: a double -0.0 is written {"$numberDouble":"-0.0"},
+    /// since jsonb stores a JSON -0.0 as numeric 0.0, dropping the sign.
+    /// </summary>
+    public static JsonWriteResult WriteJsonbValue<TWriter>(ref BsonReader reader, TWriter writer)
+        where TWriter : IBufferWriter<byte>
+    {
+        if (reader.Type == BsonType.EndOfDocument)
+        {
+            JsonThrow.NotOnElement();
+        }
+        var sink = new JsonSink<TWriter>(writer) { WrapNegativeZero = true };
+        WriteElementValue(ref reader, ref sink);
+        sink.Flush();
+        return sink.Result;
+    }
+
+    /// <summary>
     /// Writes the elements the reader has not read yet as one JSON object (a fresh reader: the whole
     /// document). The reader is left at the end of its document.
     /// </summary>
@@ -235,7 +252,11 @@ public static class BsonJsonWriter
     private static void WriteDouble<TWriter>(double value, ref JsonSink<TWriter> sink)
         where TWriter : IBufferWriter<byte>
     {
-        if (double.IsFinite(value))
+        if (value == 0 && double.IsNegative(value) && sink.WrapNegativeZero)
+        {
+            sink.WriteRaw("{\"$numberDouble\":\"-0.0\"}"u8);
+        }
+        else if (double.IsFinite(value))
         {
             sink.WriteFiniteDouble(value);
         }

@@ -26,6 +26,8 @@ internal enum ValueStatus : byte
     TooLong,
     /// <summary>More digits before the decimal point than numeric(p,s) holds (PostgreSQL: numeric field overflow).</summary>
     NumericOverflow,
+    /// <summary>A BSON timestamp with a nonzero increment, which a timestamp column would drop.</summary>
+    TimestampIncrement,
     /// <summary>A subdocument holding the same key twice, into jsonb (which would keep only the last).</summary>
     RepeatedKey,
 }
@@ -109,7 +111,12 @@ internal static class ValueEncoder
                 }
                 else if (slot.Type == BsonType.Timestamp)
                 {
-                    ms = (long)(BinaryPrimitives.ReadUInt64LittleEndian(v) >> 32) * 1000;
+                    ulong ts = BinaryPrimitives.ReadUInt64LittleEndian(v);
+                    if ((uint)ts != 0)
+                    {
+                        return ValueStatus.TimestampIncrement; // a timestamp column keeps the seconds only
+                    }
+                    ms = (long)(ts >> 32) * 1000;
                 }
                 else
                 {
@@ -133,11 +140,13 @@ internal static class ValueEncoder
                 {
                     return ValueStatus.TimeOfDay;
                 }
-                if (!PgTime.TryFromUnixMillis(ms, out _))
+                // date reaches 5874897 AD, far past timestamptz's 294276 AD: check days, not the timestamp range.
+                long days = (ms / MillisPerDay) - PgTime.PgEpochUnixDays;
+                if (days is < PgTime.MinDateDays or >= PgTime.EndDateDays)
                 {
                     return ValueStatus.DateOutOfRange;
                 }
-                buffer.WriteDate((int)((ms - PgTime.PgEpochUnixMillis) / MillisPerDay));
+                buffer.WriteDate((int)days);
                 return ValueStatus.Ok;
             }
             case PgType.Jsonb or PgType.Json:
@@ -455,7 +464,7 @@ internal static class ValueEncoder
         }
         BsonReader reader = BsonReader.OverElement(doc, baseOffset, slot.ElementStart, slot.ElementEnd, slot.Depth);
         reader.Read();
-        JsonWriteResult result = BsonJsonWriter.WriteValue(ref reader, buffer);
+        JsonWriteResult result = jsonb ? BsonJsonWriter.WriteJsonbValue(ref reader, buffer) : BsonJsonWriter.WriteValue(ref reader, buffer);
         buffer.EndField(mark);
         if ((result & JsonWriteResult.ContainsNullCharacter) != 0)
         {
@@ -472,13 +481,14 @@ internal static class ValueEncoder
         ValueStatus.NotIntegral => $"the double value is not an integer, so {column.SqlType} cannot hold it exactly",
         ValueStatus.Inexact => $"the {BsonTypeNames.Of(slot.Type)} value cannot be stored in {column.SqlType} without losing precision",
         ValueStatus.NulInText => "the text contains a NUL byte (0x00), which PostgreSQL cannot store in text or json",
-        ValueStatus.DateOutOfRange => $"the date is outside the range of PostgreSQL's {column.SqlType} (4713 BC to 294276 AD)",
+        ValueStatus.DateOutOfRange => $"the date is outside the range of PostgreSQL's {column.SqlType} (4713 BC to {(column.Type == PgType.Date ? "5874897" : "294276")} AD)",
         ValueStatus.NotANumber => $"NaN and Infinity cannot be stored in {column.SqlType}",
         ValueStatus.TimeOfDay => "the date has a time of day, which a date column would drop; use timestamptz",
         ValueStatus.InvalidUuid => "the value is not a 16-byte UUID",
         ValueStatus.Rounded => $"the value {ValueText.Number(slot, doc)} has more decimal places than {column.SqlType} keeps ({column.NumericScale}), so PostgreSQL would round it",
         ValueStatus.NumericOverflow => $"the value {ValueText.Number(slot, doc)} has more digits before the decimal point than {column.SqlType} holds ({column.NumericPrecision - column.NumericScale})",
         ValueStatus.TooLong => ValueText.TooLong(column, slot, doc),
+        ValueStatus.TimestampIncrement => $"the BSON timestamp has increment {(uint)BinaryPrimitives.ReadUInt64LittleEndian(doc.Slice(slot.ValueStart, 8))}, which {column.SqlType} would drop (it keeps the seconds only); store it as jsonb to keep both",
         ValueStatus.RepeatedKey => $"the value holds key \"{ValueText.RepeatedKey(slot, doc)}\" more than once in one subdocument, and {column.SqlType} would keep only the last, dropping the others silently",
         _ => $"a {BsonTypeNames.Of(slot.Type)} value cannot be stored in a {column.SqlType} column",
     };

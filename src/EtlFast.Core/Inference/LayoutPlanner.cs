@@ -103,6 +103,13 @@ public sealed class LayoutPlanner
                 continue;
             }
             bool optional = s.OptionalAbove || f.Present < obj.Count;
+            if (IsSubdocument(f) && f.Object!.Fields.Count == 0)
+            {
+                string text = $"an empty subdocument in every sampled object that has it ({f.Present:N0}): no column; to keep it, add {{ \"name\": ..., \"type\": \"jsonb\", \"from\": {Quote(string.Join('.', rel))} }}";
+                s.Table.Notes.Add($"NOT MAPPED: {Quote(display)}: {text}");
+                Flag(FlagKind.NotMapped, display, text);
+                continue;
+            }
             if (IsSubdocument(f))
             {
                 if (f.Repeated > 0)

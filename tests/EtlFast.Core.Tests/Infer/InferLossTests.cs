@@ -37,4 +37,17 @@ public sealed class InferLossTests : IDisposable
         Assert.Contains("2 unstorable (UNSTORABLE)", File.ReadAllText(mappingPath), StringComparison.Ordinal);
         Assert.Contains("the load refuses such documents", r.Err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_always_empty_subdocument_is_named_in_a_comment_not_dropped_silently()
+    {
+        var docs = Enumerable.Range(1, 5).Select(i => new BsonDocument { { "_id", i }, { "meta", new BsonDocument() } });
+        string source = _dir.Write("things.bson", BsonFile.Encode(docs));
+        string mappingPath = _dir.File("things.json");
+
+        Etlfast.Run(["infer", "--from", source, "-o", mappingPath, "-q"]).Ok();
+
+        Assert.Contains("// NOT MAPPED: \"meta\": an empty subdocument in every sampled object that has it (5): no column; to keep it, add",
+            File.ReadAllText(mappingPath), StringComparison.Ordinal);
+    }
 }

@@ -162,7 +162,7 @@ public sealed class InferShapeTests : IDisposable
         var expected = new Dictionary<string, string>
         {
             ["id"] = "jsonb", ["i32"] = "integer", ["i64"] = "bigint", ["dbl"] = "double precision", ["dec"] = "numeric",
-            ["str"] = "text", ["flag"] = "boolean", ["at"] = "timestamp with time zone", ["ts"] = "timestamp with time zone",
+            ["str"] = "text", ["flag"] = "boolean", ["at"] = "timestamp with time zone", ["ts"] = "jsonb",
             ["oid"] = "text", ["uid"] = "uuid", ["bin"] = "bytea", ["re"] = "jsonb", ["nothing"] = "jsonb", ["num"] = "double precision",
             ["wide"] = "bigint", ["lowest"] = "jsonb", ["code"] = "text", ["matrix"] = "jsonb", ["none"] = "jsonb",
         };
@@ -171,5 +171,7 @@ public sealed class InferShapeTests : IDisposable
         Assert.Equal("00000000-0000-0000-0000-000000000007",
             TestPg.Scalar(conn, $"SELECT uid::text FROM {TestPg.Qualify(schema, "types")} WHERE i32 = 7"));
         Assert.Equal(20L, TestPg.Scalar(conn, $"SELECT count(*) FROM {TestPg.Qualify(schema, "types")} WHERE nothing IS NULL"));
+        // A BSON timestamp keeps its increment (timestamptz would keep the seconds only).
+        Assert.Equal("{\"$timestamp\": {\"i\": 1, \"t\": 1700000007}}", TestPg.Scalar(conn, $"SELECT ts::text FROM {TestPg.Qualify(schema, "types")} WHERE i32 = 7"));
     }
 }
