@@ -98,14 +98,14 @@ public sealed class LayoutPlanner
             string display = Display(s.RowPath, rel);
             if (!CanReference(rel))
             {
-                Flag(FlagKind.NotMapped, display, $"{Quote(f.Name)} cannot be written in a mapping path (whitespace, '.', '[', ']', '+' or '*', a leading '$', or only digits): left out; to keep it, store its parent whole as jsonb");
+                Flag(FlagKind.NotMapped, display, $"{Quote(f.Name)} cannot be written in a mapping path, even as a quoted segment: left out; to keep it, store its parent whole as jsonb");
                 s.Table.Notes.Add($"NOT MAPPED: {Quote(display)}: its name cannot be written in a mapping path");
                 continue;
             }
             bool optional = s.OptionalAbove || f.Present < obj.Count;
             if (IsSubdocument(f) && f.Object!.Fields.Count == 0)
             {
-                string text = $"an empty subdocument in every sampled object that has it ({f.Present:N0}): no column; to keep it, add {{ \"name\": ..., \"type\": \"jsonb\", \"from\": {Quote(string.Join('.', rel))} }}";
+                string text = $"an empty subdocument in every sampled object that has it ({f.Present:N0}): no column; to keep it, add {{ \"name\": ..., \"type\": \"jsonb\", \"from\": {Quote(string.Join('.', rel.Select(PathSyntax.Segment)))} }}";
                 s.Table.Notes.Add($"NOT MAPPED: {Quote(display)}: {text}");
                 Flag(FlagKind.NotMapped, display, text);
                 continue;
@@ -292,7 +292,7 @@ public sealed class LayoutPlanner
         {
             Name = name,
             Type = type.Type,
-            From = string.Join('.', rel),
+            From = string.Join('.', rel.Select(PathSyntax.Segment)),
             NullWhenMissing = optional,
             NullWhenNull = f.Nulls > 0,
             Comment = notes.Count == 0 ? null : string.Join("; ", notes),
@@ -387,7 +387,7 @@ public sealed class LayoutPlanner
     /// <summary>True when the names can be a <c>from</c> field path exactly as they are.</summary>
     private static bool CanReference(List<string> names)
     {
-        string path = string.Join('.', names);
+        string path = string.Join('.', names.Select(PathSyntax.Segment));
         return SourceExpressionParser.TryParse(path, out SourceExpression e, out _)
             && e.Single is { Kind: SourceKind.Field, Scope: SourceScope.Current } r
             && r.Path.SequenceEqual(names, StringComparer.Ordinal);
@@ -402,7 +402,7 @@ public sealed class LayoutPlanner
 
     private static string Join(string rowPath, IEnumerable<string> rel)
     {
-        string tail = string.Join('.', rel);
+        string tail = string.Join('.', rel.Select(PathSyntax.Segment));
         return rowPath.Length == 0 ? tail : rowPath + "." + tail;
     }
 
