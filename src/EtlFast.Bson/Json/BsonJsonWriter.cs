@@ -33,6 +33,23 @@ public static class BsonJsonWriter
     }
 
     /// <summary>
+    /// As <see cref="WriteValue"/>, for PostgreSQL jsonb: a double -0.0 is written {"$numberDouble":"-0.0"},
+    /// since jsonb stores a JSON -0.0 as numeric 0.0, dropping the sign.
+    /// </summary>
+    public static JsonWriteResult WriteJsonbValue<TWriter>(ref BsonReader reader, TWriter writer)
+        where TWriter : IBufferWriter<byte>
+    {
+        if (reader.Type == BsonType.EndOfDocument)
+        {
+            JsonThrow.NotOnElement();
+        }
+        var sink = new JsonSink<TWriter>(writer) { WrapNegativeZero = true };
+        WriteElementValue(ref reader, ref sink);
+        sink.Flush();
+        return sink.Result;
+    }
+
+    /// <summary>
     /// Writes the elements the reader has not read yet as one JSON object (a fresh reader: the whole
     /// document). The reader is left at the end of its document.
     /// </summary>
@@ -61,6 +78,8 @@ public static class BsonJsonWriter
     {
         sink.WriteByte((byte)'{');
         bool first = true;
+        BsonReader start = reader;
+        ulong seen = 0; // one bit per name hash: a repeated key is looked for only when its bit is set already
         while (reader.Read())
         {
             if (!first)
@@ -68,11 +87,42 @@ public static class BsonJsonWriter
                 sink.WriteByte((byte)',');
             }
             first = false;
+            ulong bit = 1UL << NameBit(reader.Name);
+            if ((seen & bit) != 0 && RepeatsEarlierName(start, reader.Name, reader.ElementStart))
+            {
+                sink.Result |= JsonWriteResult.RepeatedKey;
+            }
+            seen |= bit;
             sink.WriteString(reader.Name);
             sink.WriteByte((byte)':');
             WriteElementValue(ref reader, ref sink);
         }
         sink.WriteByte((byte)'}');
+    }
+
+    /// <summary>A cheap 6-bit hash of a key: its length, first and last bytes.</summary>
+    private static int NameBit(ReadOnlySpan<byte> name)
+    {
+        uint h = (uint)name.Length;
+        if (name.Length > 0)
+        {
+            h = (h * 31) + name[0];
+            h = (h * 31) + name[^1];
+        }
+        return (int)((h * 0x9E3779B1u) >> 26);
+    }
+
+    /// <summary>True when an element before <paramref name="elementStart"/> in the object has that name (rare: only on a hash hit).</summary>
+    private static bool RepeatsEarlierName(BsonReader reader, ReadOnlySpan<byte> name, int elementStart)
+    {
+        while (reader.Read() && reader.ElementStart < elementStart)
+        {
+            if (reader.Name.SequenceEqual(name))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void WriteItems<TWriter>(ref BsonReader reader, ref JsonSink<TWriter> sink)
@@ -202,7 +252,11 @@ public static class BsonJsonWriter
     private static void WriteDouble<TWriter>(double value, ref JsonSink<TWriter> sink)
         where TWriter : IBufferWriter<byte>
     {
-        if (double.IsFinite(value))
+        if (value == 0 && double.IsNegative(value) && sink.WrapNegativeZero)
+        {
+            sink.WriteRaw("{\"$numberDouble\":\"-0.0\"}"u8);
+        }
+        else if (double.IsFinite(value))
         {
             sink.WriteFiniteDouble(value);
         }

@@ -25,6 +25,9 @@ internal ref struct JsonSink<TWriter> where TWriter : IBufferWriter<byte>
 
     public JsonWriteResult Result;
 
+    /// <summary>For PostgreSQL jsonb, whose numbers have no negative zero: write -0.0 in its canonical wrapper.</summary>
+    public bool WrapNegativeZero;
+
     public JsonSink(TWriter writer)
     {
         _writer = writer;

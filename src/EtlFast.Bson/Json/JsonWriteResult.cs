@@ -15,4 +15,10 @@ public enum JsonWriteResult
     /// the value as an error. (Keys and regex parts are cstrings and cannot contain U+0000.)
     /// </summary>
     ContainsNullCharacter = 1,
+
+    /// <summary>
+    /// An object (a BSON document at any depth) held the same key twice. The JSON keeps both, as the BSON
+    /// did, but PostgreSQL <c>jsonb</c> keeps only the last, so a jsonb caller must treat the value as an error.
+    /// </summary>
+    RepeatedKey = 2,
 }

@@ -26,6 +26,20 @@ public sealed partial class DocumentEncoder
     }
 
     /// <summary>
+    /// A mapped field name the document holds twice at one level ({v: "first", v: "second"}: MongoDB's
+    /// drivers never write one, but other tools can). Loading either value would drop the other silently.
+    /// </summary>
+    private DataException Repeated(ContextPlan context, FieldNode node)
+    {
+        string outer = ItemPath(context);
+        string field = outer.Length == 0 ? node.DottedPath : outer + "." + node.DottedPath;
+        (string table, string column) = OwnerOf(field);
+        return new DataException(DescribeId(_document.Span), _sourceOffset, _sourceName, field, table, column,
+            $"the document holds field \"{node.Name}\" more than once at the same level, so loading one value would drop the other silently",
+            "fix the document at its source (MongoDB's drivers never write a repeated name), or use --on-error reject to set such documents aside");
+    }
+
+    /// <summary>
     /// The table and column fed by a field path such as "messages.2.body" (array positions ignored), for
     /// messages about malformed values; the first table when no column takes that field.
     /// </summary>

@@ -109,7 +109,10 @@ public sealed partial class DocumentEncoder : IDisposable
             BsonReader reader = BsonReader.Create(document, sourceOffset);
             ContextPlan root = _plan.Root;
             int gen = ++_gen[0];
-            Capture(root.Fields, ref reader, _slots[0], gen);
+            if (Capture(root.Fields, ref reader, _slots[0], gen) is { } repeated)
+            {
+                throw Repeated(root, repeated);
+            }
             ok = EmitContext(root, document);
         }
         catch (BsonException e)
@@ -140,8 +143,12 @@ public sealed partial class DocumentEncoder : IDisposable
         }
     }
 
-    /// <summary>Records where each mapped field of this level is; descends into documents that hold mapped names.</summary>
-    private static void Capture(FieldNode node, ref BsonReader reader, Slot[] slots, int gen)
+    /// <summary>
+    /// Records where each mapped field of this level is; descends into documents that hold mapped names.
+    /// Returns the node of a mapped name the document holds twice at one level (null when none): loading
+    /// either value would drop the other silently. Every node has a slot, so the check is one compare.
+    /// </summary>
+    private static FieldNode? Capture(FieldNode node, ref BsonReader reader, Slot[] slots, int gen)
     {
         FieldNode[] children = node.ChildArray;
         while (reader.Read())
@@ -151,22 +158,27 @@ public sealed partial class DocumentEncoder : IDisposable
             {
                 continue;
             }
-            if (match.Slot >= 0)
+            ref Slot s = ref slots[match.Slot];
+            if (s.Gen == gen)
             {
-                ref Slot s = ref slots[match.Slot];
-                s.Gen = gen;
-                s.Type = reader.Type;
-                s.Depth = (byte)reader.Depth;
-                s.ElementStart = reader.ElementStart;
-                s.ValueStart = reader.ValueStart;
-                s.ValueLength = reader.ValueLength;
+                return match;
             }
+            s.Gen = gen;
+            s.Type = reader.Type;
+            s.Depth = (byte)reader.Depth;
+            s.ElementStart = reader.ElementStart;
+            s.ValueStart = reader.ValueStart;
+            s.ValueLength = reader.ValueLength;
             if (match.ChildArray.Length > 0 && reader.Type is BsonType.Document or BsonType.Array)
             {
                 BsonReader inner = reader.GetDocument();
-                Capture(match, ref inner, slots, gen);
+                if (Capture(match, ref inner, slots, gen) is { } repeated)
+                {
+                    return repeated;
+                }
             }
         }
+        return null;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -247,7 +259,10 @@ public sealed partial class DocumentEncoder : IDisposable
                 if (items.Type == BsonType.Document && child.Fields.ChildArray.Length > 0)
                 {
                     BsonReader inner = items.GetDocument();
-                    Capture(child.Fields, ref inner, childSlots, childGen);
+                    if (Capture(child.Fields, ref inner, childSlots, childGen) is { } repeated)
+                    {
+                        throw Repeated(child, repeated);
+                    }
                 }
                 if (!EmitContext(child, document))
                 {
@@ -321,7 +336,7 @@ public sealed partial class DocumentEncoder : IDisposable
         status == ValueStatus.TypeMismatch
             ? ApplyPolicy(column.OnTypeMismatch, table, column, r, buffer,
                 $"a {BsonTypeNames.Of(slot.Type)} value cannot be stored in a {column.SqlType} column")
-            : Fail(table, column, r, ValueEncoder.Describe(status, column, slot));
+            : Fail(table, column, r, ValueEncoder.Describe(status, column, slot, _document.Span));
 
     private bool EncodeArithmetic(TablePlan table, ColumnPlan column, CopyBuffer buffer)
     {
@@ -402,7 +417,7 @@ public sealed partial class DocumentEncoder : IDisposable
         Fail(table, column, term, $"\"{column.From}\" overflows a 64-bit integer");
 
     private bool WriteInteger(TablePlan table, ColumnPlan column, in ValueRef r, CopyBuffer buffer, long value) =>
-        ValueEncoder.WriteInteger(column.Type, value, buffer) == ValueStatus.Ok
+        ValueEncoder.WriteInteger(column, value, buffer) == ValueStatus.Ok
         || Fail(table, column, r, $"the value {value} is out of range for type {column.SqlType}");
 
     private bool ApplyPolicy(ValuePolicy policy, TablePlan table, ColumnPlan column, in ValueRef r, CopyBuffer buffer, string reason)

@@ -22,6 +22,14 @@ internal enum ValueStatus : byte
     TimeOfDay,
     InvalidUuid,
     Rounded,
+    /// <summary>More characters than varchar(n) holds (PostgreSQL would refuse it, or drop trailing spaces).</summary>
+    TooLong,
+    /// <summary>More digits before the decimal point than numeric(p,s) holds (PostgreSQL: numeric field overflow).</summary>
+    NumericOverflow,
+    /// <summary>A BSON timestamp with a nonzero increment, which a timestamp column would drop.</summary>
+    TimestampIncrement,
+    /// <summary>A subdocument holding the same key twice, into jsonb (which would keep only the last).</summary>
+    RepeatedKey,
 }
 
 /// <summary>
@@ -39,7 +47,7 @@ internal static class ValueEncoder
         switch (type)
         {
             case PgType.BigInt or PgType.Integer or PgType.SmallInt:
-                return TryGetInteger(slot, doc, out long x, out ValueStatus why) ? WriteInteger(type, x, buffer) : why;
+                return TryGetInteger(slot, doc, out long x, out ValueStatus why) ? WriteInteger(column, x, buffer) : why;
             case PgType.DoublePrecision:
                 switch (slot.Type)
                 {
@@ -84,7 +92,7 @@ internal static class ValueEncoder
                         return ValueStatus.TypeMismatch;
                 }
             case PgType.Numeric:
-                return WriteNumeric(slot.Type, v, column.NumericScale, buffer);
+                return WriteNumeric(slot.Type, v, column, buffer);
             case PgType.Boolean:
                 if (slot.Type != BsonType.Boolean)
                 {
@@ -93,7 +101,7 @@ internal static class ValueEncoder
                 buffer.WriteBoolean(v[0] != 0);
                 return ValueStatus.Ok;
             case PgType.Text or PgType.Varchar:
-                return WriteText(slot.Type, v, buffer);
+                return WriteText(slot.Type, v, column.MaxChars, buffer);
             case PgType.TimestampTz or PgType.Timestamp:
             {
                 long ms;
@@ -103,7 +111,12 @@ internal static class ValueEncoder
                 }
                 else if (slot.Type == BsonType.Timestamp)
                 {
-                    ms = (long)(BinaryPrimitives.ReadUInt64LittleEndian(v) >> 32) * 1000;
+                    ulong ts = BinaryPrimitives.ReadUInt64LittleEndian(v);
+                    if ((uint)ts != 0)
+                    {
+                        return ValueStatus.TimestampIncrement; // a timestamp column keeps the seconds only
+                    }
+                    ms = (long)(ts >> 32) * 1000;
                 }
                 else
                 {
@@ -127,11 +140,13 @@ internal static class ValueEncoder
                 {
                     return ValueStatus.TimeOfDay;
                 }
-                if (!PgTime.TryFromUnixMillis(ms, out _))
+                // date reaches 5874897 AD, far past timestamptz's 294276 AD: check days, not the timestamp range.
+                long days = (ms / MillisPerDay) - PgTime.PgEpochUnixDays;
+                if (days is < PgTime.MinDateDays or >= PgTime.EndDateDays)
                 {
                     return ValueStatus.DateOutOfRange;
                 }
-                buffer.WriteDate((int)((ms - PgTime.PgEpochUnixMillis) / MillisPerDay));
+                buffer.WriteDate((int)days);
                 return ValueStatus.Ok;
             }
             case PgType.Jsonb or PgType.Json:
@@ -155,11 +170,12 @@ internal static class ValueEncoder
 
     /// <summary>
     /// An integer (a BSON integer, <c>$ordinal</c>, <c>$index</c> or arithmetic) into an integer,
-    /// numeric or text column, range-checked; <see cref="ValueStatus.OutOfRange"/> when it does not fit.
+    /// numeric or text column, range-checked (numeric(p,s) and varchar(n) included);
+    /// <see cref="ValueStatus.OutOfRange"/> when it does not fit.
     /// </summary>
-    public static ValueStatus WriteInteger(PgType type, long value, CopyBuffer buffer)
+    public static ValueStatus WriteInteger(ColumnPlan column, long value, CopyBuffer buffer)
     {
-        switch (type)
+        switch (column.Type)
         {
             case PgType.BigInt:
                 buffer.WriteInt64(value);
@@ -171,11 +187,20 @@ internal static class ValueEncoder
                 buffer.WriteInt16((short)value);
                 return ValueStatus.Ok;
             case PgType.Numeric:
-                PgNumeric.Write(buffer, value < 0, value < 0 ? (UInt128)(-(Int128)value) : (UInt128)value, 0);
+                UInt128 magnitude = value < 0 ? (UInt128)(-(Int128)value) : (UInt128)value;
+                if (!FitsIntegerDigits(column, DigitCount(magnitude)))
+                {
+                    return ValueStatus.OutOfRange;
+                }
+                PgNumeric.Write(buffer, value < 0, magnitude, 0);
                 return ValueStatus.Ok;
             case PgType.Text or PgType.Varchar:
                 Span<byte> digits = stackalloc byte[24];
                 value.TryFormat(digits, out int n, default, System.Globalization.CultureInfo.InvariantCulture);
+                if (column.MaxChars >= 0 && n > column.MaxChars)
+                {
+                    return ValueStatus.OutOfRange;
+                }
                 buffer.WriteText(digits[..n]);
                 return ValueStatus.Ok;
             default:
@@ -218,14 +243,25 @@ internal static class ValueEncoder
         }
     }
 
-    private static ValueStatus WriteNumeric(BsonType type, ReadOnlySpan<byte> v, int scale, CopyBuffer buffer)
+    /// <summary>
+    /// numeric and numeric(p,s). With a modifier, a value PostgreSQL would round to the scale s is
+    /// refused rather than rounded (a silent change), and so is one with more than p - s digits before
+    /// the decimal point (PostgreSQL's "numeric field overflow", which names no document).
+    /// </summary>
+    private static ValueStatus WriteNumeric(BsonType type, ReadOnlySpan<byte> v, ColumnPlan column, CopyBuffer buffer)
     {
+        int scale = column.NumericScale;
         switch (type)
         {
             case BsonType.Int32:
             case BsonType.Int64:
                 long l = type == BsonType.Int32 ? BinaryPrimitives.ReadInt32LittleEndian(v) : BinaryPrimitives.ReadInt64LittleEndian(v);
-                PgNumeric.Write(buffer, l < 0, l < 0 ? (UInt128)(-(Int128)l) : (UInt128)l, 0);
+                UInt128 magnitude = l < 0 ? (UInt128)(-(Int128)l) : (UInt128)l;
+                if (!FitsIntegerDigits(column, DigitCount(magnitude)))
+                {
+                    return ValueStatus.NumericOverflow;
+                }
+                PgNumeric.Write(buffer, l < 0, magnitude, 0);
                 return ValueStatus.Ok;
             case BsonType.Double:
                 double d = BinaryPrimitives.ReadDoubleLittleEndian(v);
@@ -233,9 +269,17 @@ internal static class ValueEncoder
                 {
                     return ValueStatus.NotANumber;
                 }
-                if (scale >= 0 && FractionDigits(d) > scale)
+                if (scale >= 0)
                 {
-                    return ValueStatus.Rounded; // PostgreSQL would round it to the column's scale
+                    DecimalShape(d, out int integerDigits, out int fractionDigits);
+                    if (fractionDigits > scale)
+                    {
+                        return ValueStatus.Rounded; // PostgreSQL would round it to the column's scale
+                    }
+                    if (!FitsIntegerDigits(column, integerDigits))
+                    {
+                        return ValueStatus.NumericOverflow;
+                    }
                 }
                 PgNumeric.Write(buffer, d);
                 return ValueStatus.Ok;
@@ -248,6 +292,10 @@ internal static class ValueEncoder
                 if (scale >= 0 && exponent < -scale && !DropsOnlyZeros(coefficient, -scale - exponent))
                 {
                     return ValueStatus.Rounded; // PostgreSQL would round it to the column's scale
+                }
+                if (coefficient != 0 && !FitsIntegerDigits(column, DigitCount(coefficient) + exponent))
+                {
+                    return ValueStatus.NumericOverflow;
                 }
                 PgNumeric.Write(buffer, negative, coefficient, exponent);
                 return ValueStatus.Ok;
@@ -270,8 +318,24 @@ internal static class ValueEncoder
         return true;
     }
 
-    /// <summary>Digits after the decimal point in the double's shortest round-trip form.</summary>
-    private static int FractionDigits(double d)
+    /// <summary>True when numeric(p,s) holds a value with that many digits before the decimal point (always without a modifier).</summary>
+    private static bool FitsIntegerDigits(ColumnPlan column, int integerDigits)
+        => column.NumericPrecision < 0 || integerDigits <= column.NumericPrecision - column.NumericScale;
+
+    /// <summary>Decimal digits of the coefficient, 0 for 0.</summary>
+    private static int DigitCount(UInt128 value)
+    {
+        int n = 0;
+        while (value != 0)
+        {
+            value /= 10;
+            n++;
+        }
+        return n;
+    }
+
+    /// <summary>Digits before the decimal point (0 when |d| &lt; 1) and after it, in the double's shortest round-trip form.</summary>
+    private static void DecimalShape(double d, out int integerDigits, out int fractionDigits)
     {
         Span<char> text = stackalloc char[32];
         d.TryFormat(text, out int n, "R", System.Globalization.CultureInfo.InvariantCulture);
@@ -283,12 +347,27 @@ internal static class ValueEncoder
             exponent = int.Parse(text[(e + 1)..], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture);
             text = text[..e];
         }
+        text = text.TrimStart('-');
         int dot = text.IndexOf('.');
         int fraction = dot < 0 ? 0 : text.Length - dot - 1;
-        return Math.Max(0, fraction - exponent);
+        fractionDigits = Math.Max(0, fraction - exponent);
+        // Digits before the point once the exponent is applied, not counting leading zeros ("0.5" has none).
+        int point = dot < 0 ? text.Length : dot;
+        int leadingZeros = 0;
+        while (leadingZeros < text.Length && text[leadingZeros] is '0' or '.')
+        {
+            leadingZeros++;
+        }
+        if (leadingZeros == text.Length)
+        {
+            integerDigits = 0;
+            return;
+        }
+        int firstDigit = leadingZeros > point ? leadingZeros - 1 : leadingZeros; // the '.' skipped is no digit
+        integerDigits = Math.Max(0, point + exponent - firstDigit);
     }
 
-    private static ValueStatus WriteText(BsonType type, ReadOnlySpan<byte> v, CopyBuffer buffer)
+    private static ValueStatus WriteText(BsonType type, ReadOnlySpan<byte> v, int maxChars, CopyBuffer buffer)
     {
         switch (type)
         {
@@ -298,8 +377,15 @@ internal static class ValueEncoder
                 {
                     return ValueStatus.NulInText;
                 }
+                // Bytes >= characters, so only a string longer in bytes than n needs counting.
+                if (maxChars >= 0 && s.Length > maxChars && CharCount(s) > maxChars)
+                {
+                    return ValueStatus.TooLong; // refused even when only spaces pass n: PostgreSQL would drop them silently
+                }
                 buffer.WriteText(s);
                 return ValueStatus.Ok;
+            case BsonType.ObjectId when maxChars is >= 0 and < 24:
+                return ValueStatus.TooLong;
             case BsonType.ObjectId:
                 Span<byte> hex = stackalloc byte[24];
                 for (int i = 0; i < 12; i++)
@@ -312,6 +398,20 @@ internal static class ValueEncoder
             default:
                 return ValueStatus.TypeMismatch;
         }
+    }
+
+    /// <summary>Characters (code points) of UTF-8 text: the bytes that do not continue a sequence.</summary>
+    internal static int CharCount(ReadOnlySpan<byte> utf8)
+    {
+        int continuation = 0;
+        foreach (byte b in utf8)
+        {
+            if ((b & 0xC0) == 0x80)
+            {
+                continuation++;
+            }
+        }
+        return utf8.Length - continuation;
     }
 
     private static byte Hex(int nibble) => (byte)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10);
@@ -364,23 +464,32 @@ internal static class ValueEncoder
         }
         BsonReader reader = BsonReader.OverElement(doc, baseOffset, slot.ElementStart, slot.ElementEnd, slot.Depth);
         reader.Read();
-        JsonWriteResult result = BsonJsonWriter.WriteValue(ref reader, buffer);
+        JsonWriteResult result = jsonb ? BsonJsonWriter.WriteJsonbValue(ref reader, buffer) : BsonJsonWriter.WriteValue(ref reader, buffer);
         buffer.EndField(mark);
-        return (result & JsonWriteResult.ContainsNullCharacter) != 0 ? ValueStatus.NulInText : ValueStatus.Ok;
+        if ((result & JsonWriteResult.ContainsNullCharacter) != 0)
+        {
+            return ValueStatus.NulInText;
+        }
+        // json keeps a repeated key as text; jsonb would keep only the last value.
+        return jsonb && (result & JsonWriteResult.RepeatedKey) != 0 ? ValueStatus.RepeatedKey : ValueStatus.Ok;
     }
 
-    /// <summary>The reason for a failed conversion, for messages.</summary>
-    public static string Describe(ValueStatus status, ColumnPlan column, in Slot slot) => status switch
+    /// <summary>The reason for a failed conversion, for messages (cold path: may allocate).</summary>
+    public static string Describe(ValueStatus status, ColumnPlan column, in Slot slot, ReadOnlySpan<byte> doc) => status switch
     {
         ValueStatus.OutOfRange => $"the {BsonTypeNames.Of(slot.Type)} value is out of range for type {column.SqlType}",
         ValueStatus.NotIntegral => $"the double value is not an integer, so {column.SqlType} cannot hold it exactly",
         ValueStatus.Inexact => $"the {BsonTypeNames.Of(slot.Type)} value cannot be stored in {column.SqlType} without losing precision",
         ValueStatus.NulInText => "the text contains a NUL byte (0x00), which PostgreSQL cannot store in text or json",
-        ValueStatus.DateOutOfRange => $"the date is outside the range of PostgreSQL's {column.SqlType} (4713 BC to 294276 AD)",
+        ValueStatus.DateOutOfRange => $"the date is outside the range of PostgreSQL's {column.SqlType} (4713 BC to {(column.Type == PgType.Date ? "5874897" : "294276")} AD)",
         ValueStatus.NotANumber => $"NaN and Infinity cannot be stored in {column.SqlType}",
         ValueStatus.TimeOfDay => "the date has a time of day, which a date column would drop; use timestamptz",
         ValueStatus.InvalidUuid => "the value is not a 16-byte UUID",
-        ValueStatus.Rounded => $"the value has more decimal places than {column.SqlType} keeps, so PostgreSQL would round it",
+        ValueStatus.Rounded => $"the value {ValueText.Number(slot, doc)} has more decimal places than {column.SqlType} keeps ({column.NumericScale}), so PostgreSQL would round it",
+        ValueStatus.NumericOverflow => $"the value {ValueText.Number(slot, doc)} has more digits before the decimal point than {column.SqlType} holds ({column.NumericPrecision - column.NumericScale})",
+        ValueStatus.TooLong => ValueText.TooLong(column, slot, doc),
+        ValueStatus.TimestampIncrement => $"the BSON timestamp has increment {(uint)BinaryPrimitives.ReadUInt64LittleEndian(doc.Slice(slot.ValueStart, 8))}, which {column.SqlType} would drop (it keeps the seconds only); store it as jsonb to keep both",
+        ValueStatus.RepeatedKey => $"the value holds key \"{ValueText.RepeatedKey(slot, doc)}\" more than once in one subdocument, and {column.SqlType} would keep only the last, dropping the others silently",
         _ => $"a {BsonTypeNames.Of(slot.Type)} value cannot be stored in a {column.SqlType} column",
     };
 }

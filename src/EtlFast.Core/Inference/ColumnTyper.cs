@@ -43,7 +43,10 @@ public static class ColumnTyper
         }
         if (set.IsSubsetOf(Times))
         {
-            return new TypeChoice("timestamptz", set.Contains(BsonType.Timestamp) ? "BSON timestamps as their seconds" + (breakdown is null ? "" : $"; {breakdown}") : null, Mixed: false);
+            // timestamptz keeps a BSON timestamp's seconds only, and the load refuses one whose increment it would drop.
+            return set.Contains(BsonType.Timestamp)
+                ? new TypeChoice("jsonb", "BSON timestamps kept whole as jsonb {\"$timestamp\": {\"t\": seconds, \"i\": increment}}: timestamptz would drop the increment" + (breakdown is null ? "" : $"; {breakdown}"), Mixed: false)
+                : new TypeChoice("timestamptz", null, Mixed: false);
         }
         if (set.SetEquals([BsonType.Boolean]))
         {

@@ -31,6 +31,9 @@ public sealed class FieldStats(string name)
     /// <summary>String values holding a NUL character, which PostgreSQL text and jsonb cannot store.</summary>
     public long StringsWithNul { get; internal set; }
 
+    /// <summary>Objects that held this name more than once (MongoDB's drivers never write that; the load refuses it).</summary>
+    public long Repeated { get; internal set; }
+
     /// <summary>Doubles that are NaN or infinite, which <c>numeric</c> refuses.</summary>
     public long NonFiniteDoubles { get; internal set; }
 
@@ -47,6 +50,8 @@ public sealed class FieldStats(string name)
     public bool AllDistinct => _distinct is not null && _distinct.Count == Present - Nulls;
 
     internal long LastVisit { get; set; } = -1;
+
+    internal long LastRepeat { get; set; } = -1;
 
     /// <summary>How many values had this type (MaxKey and MinKey share one count).</summary>
     public long Count(BsonType type) => _types[Slot(type)];

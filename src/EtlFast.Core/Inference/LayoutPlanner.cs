@@ -98,13 +98,26 @@ public sealed class LayoutPlanner
             string display = Display(s.RowPath, rel);
             if (!CanReference(rel))
             {
-                Flag(FlagKind.NotMapped, display, $"{Quote(f.Name)} cannot be written in a mapping path (whitespace, '.', '[', ']', '+' or '*', a leading '$', or only digits): left out; to keep it, store its parent whole as jsonb");
+                Flag(FlagKind.NotMapped, display, $"{Quote(f.Name)} cannot be written in a mapping path, even as a quoted segment: left out; to keep it, store its parent whole as jsonb");
                 s.Table.Notes.Add($"NOT MAPPED: {Quote(display)}: its name cannot be written in a mapping path");
                 continue;
             }
             bool optional = s.OptionalAbove || f.Present < obj.Count;
+            if (IsSubdocument(f) && f.Object!.Fields.Count == 0)
+            {
+                string text = $"an empty subdocument in every sampled object that has it ({f.Present:N0}): no column; to keep it, add {{ \"name\": ..., \"type\": \"jsonb\", \"from\": {Quote(string.Join('.', rel.Select(PathSyntax.Segment)))} }}";
+                s.Table.Notes.Add($"NOT MAPPED: {Quote(display)}: {text}");
+                Flag(FlagKind.NotMapped, display, text);
+                continue;
+            }
             if (IsSubdocument(f))
             {
+                if (f.Repeated > 0)
+                {
+                    string text = $"{f.Repeated:N0} sampled objects hold {Quote(f.Name)} twice: the load refuses such documents (--on-error reject sets them aside)";
+                    s.Table.Notes.Add($"UNSTORABLE: {Quote(display)}: {text}");
+                    Flag(FlagKind.Unstorable, display, text);
+                }
                 if (!s.InArray && s.Link is not null && _rootKey is not null && WantsTable(f.Object!) && IsTablePath(s.RowPath, rel, array: false))
                 {
                     SubdocumentTable(s, f, rel);
@@ -261,6 +274,13 @@ public sealed class LayoutPlanner
         {
             notes.Add($"null in {Share(f.Nulls, f.Present)} of them");
         }
+        long repeated = f.Repeated + (type.Type == "jsonb" ? RepeatsInside(f) : 0);
+        if (repeated > 0)
+        {
+            string text = $"{repeated:N0} sampled objects hold a field name twice at one level (here{(f.Repeated > 0 ? "" : ", inside the value")}), which loading would keep only one of: the load refuses such documents (--on-error reject sets them aside)";
+            notes.Add("UNSTORABLE: " + text);
+            Flag(FlagKind.Unstorable, display, text);
+        }
         if (f.StringsWithNul > 0)
         {
             string text = $"{f.StringsWithNul:N0} sampled strings hold a NUL character, which PostgreSQL text and jsonb cannot store: the load stops on them";
@@ -272,11 +292,29 @@ public sealed class LayoutPlanner
         {
             Name = name,
             Type = type.Type,
-            From = string.Join('.', rel),
+            From = string.Join('.', rel.Select(PathSyntax.Segment)),
             NullWhenMissing = optional,
             NullWhenNull = f.Nulls > 0,
             Comment = notes.Count == 0 ? null : string.Join("; ", notes),
         });
+    }
+
+    /// <summary>Objects below a field (in its subdocuments and array items, at any depth) that repeated a name.</summary>
+    private static long RepeatsInside(FieldStats f)
+    {
+        long n = 0;
+        if (f.Object is { } obj)
+        {
+            foreach (FieldStats c in obj.Fields)
+            {
+                n += c.Repeated + RepeatsInside(c);
+            }
+        }
+        if (f.Array is { } array)
+        {
+            n += RepeatsInside(array.Items);
+        }
+        return n;
     }
 
     private string Mixed(TypeChoice type, string display)
@@ -349,7 +387,7 @@ public sealed class LayoutPlanner
     /// <summary>True when the names can be a <c>from</c> field path exactly as they are.</summary>
     private static bool CanReference(List<string> names)
     {
-        string path = string.Join('.', names);
+        string path = string.Join('.', names.Select(PathSyntax.Segment));
         return SourceExpressionParser.TryParse(path, out SourceExpression e, out _)
             && e.Single is { Kind: SourceKind.Field, Scope: SourceScope.Current } r
             && r.Path.SequenceEqual(names, StringComparer.Ordinal);
@@ -364,7 +402,7 @@ public sealed class LayoutPlanner
 
     private static string Join(string rowPath, IEnumerable<string> rel)
     {
-        string tail = string.Join('.', rel);
+        string tail = string.Join('.', rel.Select(PathSyntax.Segment));
         return rowPath.Length == 0 ? tail : rowPath + "." + tail;
     }
 

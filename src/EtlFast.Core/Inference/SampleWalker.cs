@@ -39,6 +39,11 @@ public sealed class SampleWalker
                 field.LastVisit = visit;
                 field.Present++;
             }
+            else if (field.LastRepeat != visit)
+            {
+                field.LastRepeat = visit;
+                field.Repeated++;
+            }
             AddValue(ref reader, field);
         }
     }

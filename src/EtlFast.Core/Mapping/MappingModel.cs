@@ -170,7 +170,7 @@ public sealed record SourceRef(SourceKind Kind, SourceScope Scope, IReadOnlyList
         SourceKind.Value => "$value",
         SourceKind.Ordinal => "$ordinal",
         SourceKind.Index => "$index",
-        _ => (Scope switch { SourceScope.Root => "$root.", SourceScope.Parent => "$parent.", _ => "" }) + string.Join('.', Path),
+        _ => (Scope switch { SourceScope.Root => "$root.", SourceScope.Parent => "$parent.", _ => "" }) + string.Join('.', Path.Select(PathSyntax.Segment)),
     };
 }
 

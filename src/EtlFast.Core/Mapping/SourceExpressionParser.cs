@@ -16,7 +16,7 @@ internal static class SourceExpressionParser
     {
         expression = new SourceExpression([]);
         error = "";
-        string[] tokens = from.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        string[] tokens = Tokens(from);
         if (tokens.Length == 0)
         {
             error = "\"from\" is empty; name the source field, e.g. \"from\": \"email\"";
@@ -111,6 +111,28 @@ internal static class SourceExpressionParser
         return true;
     }
 
+    /// <summary>The tokens between whitespace; a quoted path segment ("\"first name\"") is one piece, spaces and all.</summary>
+    private static string[] Tokens(string from)
+    {
+        var tokens = new List<string>();
+        int i = 0;
+        while (i < from.Length)
+        {
+            if (char.IsWhiteSpace(from[i]))
+            {
+                i++;
+                continue;
+            }
+            int start = i;
+            while (i < from.Length && !char.IsWhiteSpace(from[i]))
+            {
+                i = from[i] == '"' && (i == start || from[i - 1] == '.') ? PathSyntax.QuotedEnd(from, i) : i + 1;
+            }
+            tokens.Add(from[start..i]);
+        }
+        return [.. tokens];
+    }
+
     private static bool TryParseAtom(string token, string from, out SourceRef? reference, out long number, out string error)
     {
         reference = null;
@@ -198,7 +220,7 @@ internal static class SourceExpressionParser
             error = $"\"from\" \"{from}\": \"{path}\" reads as a field name; to negate, put a space after the '-' (\"- {path[1..]}\")";
             return false;
         }
-        int op = path.AsSpan().IndexOfAny('+', '*');
+        int op = Unquoted(path).IndexOfAny('+', '*');
         if (op >= 0)
         {
             names = [];
@@ -206,6 +228,22 @@ internal static class SourceExpressionParser
             return false;
         }
         return PathSyntax.TryParseFieldPath(path, out names, out error);
+    }
+
+    /// <summary>The path with its quoted segments blanked out, so operators are looked for outside them only.</summary>
+    private static ReadOnlySpan<char> Unquoted(string path)
+    {
+        char[] chars = path.ToCharArray();
+        for (int i = 0; i < chars.Length; i++)
+        {
+            if (chars[i] == '"' && (i == 0 || chars[i - 1] == '.'))
+            {
+                int end = PathSyntax.QuotedEnd(path, i);
+                chars.AsSpan(i, end - i).Fill('_');
+                i = end - 1;
+            }
+        }
+        return chars;
     }
 
     private static bool IsInteger(string token)

@@ -31,6 +31,12 @@ public sealed class ColumnPlan
     /// <summary>For numeric(p,s): the scale s (0 for numeric(p)); -1 when the column keeps any scale.</summary>
     public int NumericScale { get; init; } = -1;
 
+    /// <summary>For numeric(p,s): the precision p; -1 when the column has no modifier.</summary>
+    public int NumericPrecision { get; init; } = -1;
+
+    /// <summary>For varchar(n): n, in characters; -1 when the column takes strings of any length.</summary>
+    public int MaxChars { get; init; } = -1;
+
     /// <summary>True when the value is integer arithmetic over <see cref="Terms"/> rather than one reference.</summary>
     public required bool IsArithmetic { get; init; }
 

@@ -49,6 +49,7 @@ public static class PlanCompiler
         int idSlot = SlotFor(root, ["_id"]);
         foreach (ContextPlan c in contexts)
         {
+            GiveEverySlot(c, c.Fields);
             c.Fields.Freeze();
         }
         return new LoadPlan
@@ -113,6 +114,22 @@ public static class PlanCompiler
         return true;
     }
 
+    /// <summary>
+    /// A slot for each node that only leads to mapped names too ("profile" of "profile.bio"), so the walk
+    /// sees any mapped name twice at one level, and never merges two "profile" subdocuments.
+    /// </summary>
+    private static void GiveEverySlot(ContextPlan context, FieldNode node)
+    {
+        foreach (FieldNode c in node.Children)
+        {
+            if (c.Slot < 0)
+            {
+                c.Slot = context.SlotCount++;
+            }
+            GiveEverySlot(context, c);
+        }
+    }
+
     private static int SlotFor(ContextPlan context, IEnumerable<string> path)
     {
         FieldNode node = context.Fields;
@@ -152,6 +169,8 @@ public static class PlanCompiler
             SqlType = PgTypeNames.SqlType(column),
             Nullable = nullable,
             NumericScale = column.Type == PgType.Numeric ? ScaleOf(column.TypeModifier) : -1,
+            NumericPrecision = column.Type == PgType.Numeric ? FirstNumberOf(column.TypeModifier) : -1,
+            MaxChars = column.Type == PgType.Varchar ? FirstNumberOf(column.TypeModifier) : -1,
             IsArithmetic = column.Source.Single is null,
             Terms = terms,
             OnMissing = onMissing,
@@ -171,6 +190,18 @@ public static class PlanCompiler
         }
         int comma = modifier.IndexOf(',', StringComparison.Ordinal);
         return comma < 0 ? 0 : int.Parse(modifier.AsSpan(comma + 1, modifier.Length - comma - 2).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>"(12,2)" -> 12, "(20)" -> 20, "" -> -1: the precision of numeric(p,s), the length of varchar(n).</summary>
+    private static int FirstNumberOf(string modifier)
+    {
+        if (modifier.Length == 0)
+        {
+            return -1;
+        }
+        int end = modifier.IndexOf(',', StringComparison.Ordinal);
+        end = end < 0 ? modifier.Length - 1 : end;
+        return int.Parse(modifier.AsSpan(1, end - 1).Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static ValueRef Resolve(
