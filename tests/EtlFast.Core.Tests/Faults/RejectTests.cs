@@ -175,8 +175,6 @@ public sealed class RejectTests : IDisposable
         Assert.False(File.Exists(RejectBson) && new FileInfo(RejectBson).Length > 0, "the reject file holds documents of a chunk that rolled back");
         Assert.Contains("_id 1020", r.Err); // the message names the document over the limit: the 5th bad one
 
-        File.Delete(RejectBson);
-        File.Delete(RejectLog);
         string at = _scope.NewSchema("rej_max_at");
         r = Load(file, at, "--max-rejects", "5");
         Assert.True(r.Exit == 1, $"5 rejects with --max-rejects 5 must complete\n{r}");
