@@ -11,14 +11,18 @@ namespace EtlFast.Core.Verify;
 public sealed record TableVerdict(string Table, long SourceRows, long TableRows, bool Match, IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected);
 
 /// <summary>
-/// Recomputes every row from the source with the same plan and encoder as a load, lands them in
-/// temporary tables, and compares each target table with its recomputed rows by row count and an
-/// order-independent checksum (the sum of a 64-bit hash of each row's text); for a table that differs
-/// it shows a few rows missing from or unexpected in the table. Documents the latest load of this
-/// source into this schema rejected (<c>--on-error reject</c>, recorded in <c>etlfast.rejects</c>) are
-/// left out, as the load left them out: by byte offset for a file, by <c>_id</c> for a live collection.
+/// Recomputes every row from the source with the same plan and encoder as a load and compares each
+/// target table with its recomputed rows by row count and an order-independent checksum (the sum of a
+/// 64-bit hash of each row's text). The recomputed rows are checksummed a chunk at a time: each chunk's
+/// rows go to temporary tables that empty at the chunk's commit, so disk use is bounded by one chunk,
+/// while a second connection checksums the target tables in one streaming scan each. For a table that
+/// differs, a second pass shows a few rows missing from or unexpected in it (see Verifier.Diagnose.cs).
+/// Documents the latest load of this source into this schema rejected (<c>--on-error reject</c>,
+/// recorded in <c>etlfast.rejects</c>) are left out, as the load left them out: by byte offset for a
+/// file, by <c>_id</c> for a live collection. With a <see cref="SampleCheck"/>, the same pass hands it
+/// the documents it samples.
 /// </summary>
-public sealed class Verifier(LoadPlan plan, LoadOptions options)
+public sealed partial class Verifier(LoadPlan plan, LoadOptions options, SampleCheck? sample = null)
 {
     /// <summary>The offsets and ids of the documents rejected by the latest load of this source into this schema.</summary>
     private (HashSet<long> Offsets, HashSet<string> Ids) Rejected(NpgsqlConnection conn)
@@ -53,23 +57,94 @@ public sealed class Verifier(LoadPlan plan, LoadOptions options)
         return (offsets, ids);
     }
 
+    /// <summary><c>ROW("a", "b")</c>: the row whose text both sides hash.</summary>
+    private static string RowExpression(TablePlan table) => "ROW(" + string.Join(", ", table.Columns.Select(c => Sql.Quote(c.Name))) + ")";
+
+    private static string TempName(int t) => Sql.Quote($"etlfast_verify_{t}");
+
     public IReadOnlyList<TableVerdict> Run(CancellationToken cancel)
     {
         using NpgsqlDataSource dataSource = new NpgsqlSlimDataSourceBuilder(options.Target.ConnectionString).Build();
         using NpgsqlConnection conn = dataSource.OpenConnection();
-        var temp = new string[plan.Tables.Length];
         for (int t = 0; t < plan.Tables.Length; t++)
         {
-            TablePlan table = plan.Tables[t];
-            temp[t] = Sql.Quote($"etlfast_verify_{t}");
-            string columns = string.Join(", ", table.Columns.Select(c => $"{Sql.Quote(c.Name)} {c.SqlType}"));
-            SchemaBuilder.Execute(conn, $"CREATE TEMP TABLE {temp[t]} ({columns})");
+            string columns = string.Join(", ", plan.Tables[t].Columns.Select(c => $"{Sql.Quote(c.Name)} {c.SqlType}"));
+            SchemaBuilder.Execute(conn, $"CREATE TEMP TABLE {TempName(t)} ({columns}) ON COMMIT DELETE ROWS");
+        }
+        (HashSet<long> Offsets, HashSet<string> Ids) rejected = Rejected(conn);
+
+        // The target side needs nothing from the source: it runs on its own connection meanwhile.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        Task<(long Rows, decimal Sum)[]> actual = Task.Run(() => TableChecksums(dataSource, stop.Token), stop.Token);
+        var expectedRows = new long[plan.Tables.Length];
+        var expectedSums = new decimal[plan.Tables.Length];
+        (long Rows, decimal Sum)[] tables;
+        try
+        {
+            bool[] all = [.. plan.Tables.Select(_ => true)];
+            EachChunk(conn, rejected, all, sample, cancel, (encoder, tx) =>
+            {
+                if (actual.IsFaulted)
+                {
+                    actual.GetAwaiter().GetResult(); // e.g. a table that does not exist: no need to read the rest of the source
+                }
+                foreach ((int t, long rows, decimal sum) in ChunkChecksums(conn, tx, encoder))
+                {
+                    expectedRows[t] += rows;
+                    expectedSums[t] += sum;
+                }
+            });
+            tables = actual.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            if (!actual.IsCompleted)
+            {
+                stop.Cancel();
+                try
+                {
+                    actual.Wait(TimeSpan.FromSeconds(30));
+                }
+                catch (AggregateException)
+                {
+                    // the failure that stopped the pass is the one to report
+                }
+            }
         }
 
-        (HashSet<long> rejectedOffsets, HashSet<string> rejectedIds) = Rejected(conn);
+        var verdicts = new TableVerdict[plan.Tables.Length];
+        var differing = new List<int>();
+        for (int t = 0; t < plan.Tables.Length; t++)
+        {
+            bool match = expectedRows[t] == tables[t].Rows && expectedSums[t] == tables[t].Sum;
+            verdicts[t] = new TableVerdict(plan.Tables[t].Name, expectedRows[t], tables[t].Rows, match, [], []);
+            if (!match)
+            {
+                differing.Add(t);
+            }
+        }
+        if (differing.Count > 0)
+        {
+            Diagnose(conn, rejected, differing, verdicts, cancel);
+        }
+        sample?.Compare(conn, cancel);
+        return verdicts;
+    }
+
+    /// <summary>
+    /// Reads the source once, encoding every document a load would keep, and per chunk, in one
+    /// transaction, COPYs the rows of the <paramref name="copy"/> tables into their temporary tables
+    /// and calls <paramref name="inChunk"/> before the commit empties them again. Every document kept
+    /// is offered to <paramref name="offerTo"/>.
+    /// </summary>
+    private void EachChunk(NpgsqlConnection conn, (HashSet<long> Offsets, HashSet<string> Ids) rejected, bool[] copy,
+        SampleCheck? offerTo, CancellationToken cancel, Action<DocumentEncoder, NpgsqlTransaction> inChunk)
+    {
         bool live = MongoSource.IsMongoUri(options.From);
+        bool anyRejected = rejected.Offsets.Count > 0 || rejected.Ids.Count > 0;
         using IChunkSource source = SourceFactory.Open(plan, options, cancel);
         using var encoder = new DocumentEncoder(plan);
+        long document = 0;
         while (source.Next(cancel) is { } chunk)
         {
             try
@@ -78,27 +153,32 @@ public sealed class Verifier(LoadPlan plan, LoadOptions options)
                 for (int offset = 0; offset < chunk.Length;)
                 {
                     int length = BinaryPrimitives.ReadInt32LittleEndian(chunk.Span[offset..]);
-                    if ((rejectedOffsets.Count > 0 || rejectedIds.Count > 0) && (live
-                            ? rejectedIds.Contains(DocumentEncoder.DescribeId(chunk.Span.Slice(offset, length)))
-                            : rejectedOffsets.Contains(chunk.SourceOffset + offset)))
-                    {
-                        offset += length; // the load set it aside in its reject file
-                        continue;
-                    }
-                    encoder.Encode(chunk.Memory.Slice(offset, length), chunk.SourceOffset + offset); // a rejected document loads no rows
+                    ReadOnlyMemory<byte> bytes = chunk.Memory.Slice(offset, length);
+                    long sourceOffset = chunk.SourceOffset + offset;
                     offset += length;
+                    if (anyRejected && (live
+                            ? rejected.Ids.Contains(DocumentEncoder.DescribeId(bytes.Span))
+                            : rejected.Offsets.Contains(sourceOffset)))
+                    {
+                        continue; // the load set it aside in its reject file
+                    }
+                    encoder.Encode(bytes, sourceOffset); // a rejected document loads no rows
+                    offerTo?.Offer(document++, bytes.Span);
                 }
                 encoder.EndChunk();
+                using NpgsqlTransaction tx = conn.BeginTransaction();
                 for (int t = 0; t < plan.Tables.Length; t++)
                 {
-                    if (encoder.Buffers[t].Rows == 0)
+                    if (!copy[t] || encoder.Buffers[t].Rows == 0)
                     {
                         continue;
                     }
-                    string copy = $"COPY {temp[t]} ({string.Join(", ", plan.Tables[t].Columns.Select(c => Sql.Quote(c.Name)))}) FROM STDIN (FORMAT BINARY)";
-                    using NpgsqlRawCopyStream stream = conn.BeginRawBinaryCopy(copy);
+                    string columns = string.Join(", ", plan.Tables[t].Columns.Select(c => Sql.Quote(c.Name)));
+                    using NpgsqlRawCopyStream stream = conn.BeginRawBinaryCopy($"COPY {TempName(t)} ({columns}) FROM STDIN (FORMAT BINARY)");
                     stream.Write(encoder.Buffers[t].WrittenSpan);
                 }
+                inChunk(encoder, tx);
+                tx.Commit(); // ON COMMIT DELETE ROWS: the temporary tables are empty again
             }
             finally
             {
@@ -106,40 +186,46 @@ public sealed class Verifier(LoadPlan plan, LoadOptions options)
             }
             cancel.ThrowIfCancellationRequested();
         }
+    }
 
-        var verdicts = new List<TableVerdict>();
+    /// <summary>Row count and checksum of each table's rows in this chunk, in one round trip.</summary>
+    private List<(int Table, long Rows, decimal Sum)> ChunkChecksums(NpgsqlConnection conn, NpgsqlTransaction tx, DocumentEncoder encoder)
+    {
+        var parts = new List<string>();
         for (int t = 0; t < plan.Tables.Length; t++)
         {
-            TablePlan table = plan.Tables[t];
-            string row = "ROW(" + string.Join(", ", table.Columns.Select(c => Sql.Quote(c.Name))) + ")";
-            (long expectedRows, decimal expectedSum) = Checksum(conn, temp[t], row);
-            (long actualRows, decimal actualSum) = Checksum(conn, table.QualifiedName, row);
-            bool match = expectedRows == actualRows && expectedSum == actualSum;
-            verdicts.Add(new TableVerdict(table.Name, expectedRows, actualRows, match,
-                match ? [] : Sample(conn, row, temp[t], table.QualifiedName),
-                match ? [] : Sample(conn, row, table.QualifiedName, temp[t])));
+            if (encoder.Buffers[t].Rows > 0)
+            {
+                parts.Add($"SELECT {t}, count(*), coalesce(sum(hashtextextended({RowExpression(plan.Tables[t])}::text, 0)), 0) FROM {TempName(t)}");
+            }
         }
-        return verdicts;
-    }
-
-    private static (long Rows, decimal Sum) Checksum(NpgsqlConnection conn, string table, string row)
-    {
-        using var cmd = new NpgsqlCommand($"SELECT count(*), coalesce(sum(hashtextextended({row}::text, 0)), 0) FROM {table}", conn);
-        using NpgsqlDataReader r = cmd.ExecuteReader();
-        r.Read();
-        return (r.GetInt64(0), r.GetDecimal(1));
-    }
-
-    /// <summary>Up to three rows (as text) present in <paramref name="from"/> but not in <paramref name="minus"/>.</summary>
-    private static List<string> Sample(NpgsqlConnection conn, string row, string from, string minus)
-    {
-        var rows = new List<string>();
-        using var cmd = new NpgsqlCommand($"SELECT r::text FROM (SELECT {row} AS r FROM {from} EXCEPT ALL SELECT {row} FROM {minus}) d LIMIT 3", conn);
+        var sums = new List<(int, long, decimal)>();
+        if (parts.Count == 0)
+        {
+            return sums;
+        }
+        using var cmd = new NpgsqlCommand(string.Join("\nUNION ALL ", parts), conn, tx);
         using NpgsqlDataReader r = cmd.ExecuteReader();
         while (r.Read())
         {
-            rows.Add(r.GetString(0));
+            sums.Add((r.GetInt32(0), r.GetInt64(1), r.GetDecimal(2)));
         }
-        return rows;
+        return sums;
+    }
+
+    /// <summary>Row count and checksum of every target table: one streaming aggregate each, nothing written.</summary>
+    private (long Rows, decimal Sum)[] TableChecksums(NpgsqlDataSource dataSource, CancellationToken cancel)
+    {
+        using NpgsqlConnection conn = dataSource.OpenConnection();
+        var result = new (long, decimal)[plan.Tables.Length];
+        for (int t = 0; t < plan.Tables.Length; t++)
+        {
+            TablePlan table = plan.Tables[t];
+            using var cmd = new NpgsqlCommand($"SELECT count(*), coalesce(sum(hashtextextended({RowExpression(table)}::text, 0)), 0) FROM {table.QualifiedName}", conn);
+            using NpgsqlDataReader r = cmd.ExecuteReaderAsync(cancel).GetAwaiter().GetResult();
+            r.Read();
+            result[t] = (r.GetInt64(0), r.GetDecimal(1));
+        }
+        return result;
     }
 }
