@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
+using System.Text.Encodings.Web;
 using EtlFast.Core.Mapping;
 using MongoDB.Bson;
 using MongoDB.Bson.IO;
@@ -209,16 +211,89 @@ internal static class SampleValues
     /// <summary>Shortest round-trip text; "NaN", "Infinity", "-Infinity" as PostgreSQL spells them.</summary>
     private static string Float(double d) => d.ToString("R", CultureInfo.InvariantCulture);
 
-    /// <summary>Relaxed Extended JSON as MongoDB.Bson's own writer renders it (an implementation that is not ours).</summary>
+    /// <summary>
+    /// Relaxed Extended JSON, written out here: documents, arrays, strings, numbers (a double as its
+    /// shortest round-trip text, ".0" added when integral, as docs/mapping.md promises), booleans,
+    /// null, dates, ObjectIds, decimals and binaries; the rarer types through MongoDB.Bson's own writer.
+    /// (MongoDB.Bson's writer prints doubles with 17 digits, which jsonb would keep as a different text.)
+    /// </summary>
     public static string RelaxedJson(BsonValue v)
     {
-        using var text = new StringWriter(CultureInfo.InvariantCulture);
-        using (var writer = new JsonWriter(text, new JsonWriterSettings { OutputMode = JsonOutputMode.RelaxedExtendedJson }))
-        {
-            BsonValueSerializer.Instance.Serialize(BsonSerializationContext.CreateRoot(writer), v);
-        }
-        return text.ToString();
+        var sb = new StringBuilder();
+        AppendJson(sb, v);
+        return sb.ToString();
     }
+
+    private static void AppendJson(StringBuilder sb, BsonValue v)
+    {
+        switch (v.BsonType)
+        {
+            case BsonType.Document:
+                sb.Append('{');
+                bool first = true;
+                foreach (BsonElement e in v.AsBsonDocument)
+                {
+                    sb.Append(first ? "" : ",").Append(JsonString(e.Name)).Append(':');
+                    AppendJson(sb, e.Value);
+                    first = false;
+                }
+                sb.Append('}');
+                break;
+            case BsonType.Array:
+                sb.Append('[');
+                for (int i = 0; i < v.AsBsonArray.Count; i++)
+                {
+                    sb.Append(i == 0 ? "" : ",");
+                    AppendJson(sb, v.AsBsonArray[i]);
+                }
+                sb.Append(']');
+                break;
+            case BsonType.String:
+                sb.Append(JsonString(v.AsString));
+                break;
+            case BsonType.Int32 or BsonType.Int64:
+                sb.Append(Int(v.ToInt64()));
+                break;
+            case BsonType.Double when double.IsFinite(v.AsDouble):
+                string d = Float(v.AsDouble);
+                sb.Append(d).Append(d.Contains('.', StringComparison.Ordinal) || d.Contains('E', StringComparison.Ordinal) ? "" : ".0");
+                break;
+            case BsonType.Boolean:
+                sb.Append(v.AsBoolean ? "true" : "false");
+                break;
+            case BsonType.Null:
+                sb.Append("null");
+                break;
+            case BsonType.ObjectId:
+                sb.Append("{\"$oid\":\"").Append(v.AsObjectId.ToString()).Append("\"}");
+                break;
+            case BsonType.Decimal128:
+                sb.Append("{\"$numberDecimal\":\"").Append(v.AsDecimal128.ToString()).Append("\"}");
+                break;
+            case BsonType.DateTime:
+                long ms = v.AsBsonDateTime.MillisecondsSinceEpoch;
+                sb.Append(ms is >= 0 and <= 253_402_300_799_999
+                    ? $"{{\"$date\":\"{DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)}\"}}"
+                    : $"{{\"$date\":{{\"$numberLong\":\"{Int(ms)}\"}}}}");
+                break;
+            case BsonType.Binary:
+                BsonBinaryData b = v.AsBsonBinaryData;
+                sb.Append($"{{\"$binary\":{{\"base64\":\"{System.Convert.ToBase64String(b.Bytes)}\",\"subType\":\"{(byte)b.SubType:x2}\"}}}}");
+                break;
+            default:
+                using (var text = new StringWriter(CultureInfo.InvariantCulture))
+                {
+                    using (var writer = new JsonWriter(text, new JsonWriterSettings { OutputMode = JsonOutputMode.RelaxedExtendedJson }))
+                    {
+                        BsonValueSerializer.Instance.Serialize(BsonSerializationContext.CreateRoot(writer), v);
+                    }
+                    sb.Append(text.ToString());
+                }
+                break;
+        }
+    }
+
+    private static string JsonString(string s) => "\"" + JsonEncodedText.Encode(s, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value + "\"";
 
     /// <summary>A column's <c>default</c> (JSON in the mapping) as a literal of its type; null for <c>null</c>.</summary>
     public static string? Default(ColumnMapping column)
