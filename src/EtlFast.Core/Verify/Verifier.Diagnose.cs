@@ -34,7 +34,7 @@ public sealed partial class Verifier
 
         bool[] copy = new bool[plan.Tables.Length];
         differing.ForEach(t => copy[t] = true);
-        EachChunk(conn, rejected, copy, null, cancel, (encoder, tx) =>
+        EachChunk(conn, rejected, copy, cancel, (encoder, tx) =>
         {
             foreach (int t in differing)
             {
