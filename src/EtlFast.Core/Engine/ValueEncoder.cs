@@ -126,7 +126,7 @@ internal static class ValueEncoder
                 {
                     return ValueStatus.DateOutOfRange;
                 }
-                buffer.WriteTimestamp(micros);
+                buffer.WriteTimestamp(micros + TestFaults.TimestampShiftMicros);
                 return ValueStatus.Ok;
             }
             case PgType.Date:

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using EtlFast.Core.Engine;
 using EtlFast.Core.Load;
 using EtlFast.Core.Plan;
@@ -11,14 +12,19 @@ namespace EtlFast.Core.Verify;
 public sealed record TableVerdict(string Table, long SourceRows, long TableRows, bool Match, IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected);
 
 /// <summary>
-/// Recomputes every row from the source with the same plan and encoder as a load, lands them in
-/// temporary tables, and compares each target table with its recomputed rows by row count and an
-/// order-independent checksum (the sum of a 64-bit hash of each row's text); for a table that differs
-/// it shows a few rows missing from or unexpected in the table. Documents the latest load of this
-/// source into this schema rejected (<c>--on-error reject</c>, recorded in <c>etlfast.rejects</c>) are
-/// left out, as the load left them out: by byte offset for a file, by <c>_id</c> for a live collection.
+/// Recomputes every row from the source with the same plan and encoder as a load and compares each
+/// target table with its recomputed rows by row count and an order-independent checksum (the sum of a
+/// 64-bit hash of each row). The recomputed rows are checksummed a chunk at a time, by as many workers
+/// as a load has: each chunk's rows go to a worker's temporary tables, which empty at the chunk's
+/// commit, so disk use is bounded by one chunk per worker, while another connection checksums the
+/// target tables in one streaming scan each. For a table that
+/// differs, a second pass shows a few rows missing from or unexpected in it (see Verifier.Diagnose.cs).
+/// Documents the latest load of this source into this schema rejected (<c>--on-error reject</c>,
+/// recorded in <c>etlfast.rejects</c>) are left out, as the load left them out: by byte offset for a
+/// file, by <c>_id</c> for a live collection. With a <see cref="SampleCheck"/>, the same pass hands it
+/// the documents it samples.
 /// </summary>
-public sealed class Verifier(LoadPlan plan, LoadOptions options)
+public sealed partial class Verifier(LoadPlan plan, LoadOptions options, SampleCheck? sample = null)
 {
     /// <summary>The offsets and ids of the documents rejected by the latest load of this source into this schema.</summary>
     private (HashSet<long> Offsets, HashSet<string> Ids) Rejected(NpgsqlConnection conn)
@@ -53,93 +59,97 @@ public sealed class Verifier(LoadPlan plan, LoadOptions options)
         return (offsets, ids);
     }
 
+    /// <summary><c>ROW("a", "b")</c>: the row whose text both sides hash.</summary>
+    private static string RowExpression(TablePlan table) => "ROW(" + string.Join(", ", table.Columns.Select(c => Sql.Quote(c.Name))) + ")";
+
+    /// <summary>
+    /// The 64-bit hash of a row that the checksums add up. PostgreSQL 14+ hashes the row's values with
+    /// each type's own hash function (json, which has none, as text), which costs far less than
+    /// printing the row as text first; older servers hash the row's text.
+    /// </summary>
+    private string RowHash(TablePlan table) => _recordHash
+        ? "hash_record_extended(ROW(" + string.Join(", ", table.Columns.Select(c => Sql.Quote(c.Name) + (c.Type == Mapping.PgType.Json ? "::text" : ""))) + "), 0)"
+        : $"hashtextextended({RowExpression(table)}::text, 0)";
+
+    private bool _recordHash;
+
+    private static string TempName(int t) => Sql.Quote($"etlfast_verify_{t}");
+
+    private void CreateTempTables(NpgsqlConnection conn)
+    {
+        for (int t = 0; t < plan.Tables.Length; t++)
+        {
+            string columns = string.Join(", ", plan.Tables[t].Columns.Select(c => $"{Sql.Quote(c.Name)} {c.SqlType}"));
+            SchemaBuilder.Execute(conn, $"CREATE TEMP TABLE {TempName(t)} ({columns}) ON COMMIT DELETE ROWS");
+        }
+    }
+
     public IReadOnlyList<TableVerdict> Run(CancellationToken cancel)
     {
         using NpgsqlDataSource dataSource = new NpgsqlSlimDataSourceBuilder(options.Target.ConnectionString).Build();
         using NpgsqlConnection conn = dataSource.OpenConnection();
-        var temp = new string[plan.Tables.Length];
-        for (int t = 0; t < plan.Tables.Length; t++)
-        {
-            TablePlan table = plan.Tables[t];
-            temp[t] = Sql.Quote($"etlfast_verify_{t}");
-            string columns = string.Join(", ", table.Columns.Select(c => $"{Sql.Quote(c.Name)} {c.SqlType}"));
-            SchemaBuilder.Execute(conn, $"CREATE TEMP TABLE {temp[t]} ({columns})");
-        }
+        _recordHash = conn.PostgreSqlVersion.Major >= 14;
+        CreateTempTables(conn);
+        (HashSet<long> Offsets, HashSet<string> Ids) rejected = Rejected(conn);
 
-        (HashSet<long> rejectedOffsets, HashSet<string> rejectedIds) = Rejected(conn);
-        bool live = MongoSource.IsMongoUri(options.From);
-        using IChunkSource source = SourceFactory.Open(plan, options, cancel);
-        using var encoder = new DocumentEncoder(plan);
-        while (source.Next(cancel) is { } chunk)
+        // The target side needs nothing from the source: it runs on its own connection meanwhile.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        Task<(long Rows, decimal Sum)[]> actual = Task.Run(() => TableChecksums(dataSource, stop.Token), stop.Token);
+        (long[] Rows, decimal[] Sums) expected;
+        (long Rows, decimal Sum)[] tables;
+        try
         {
-            try
+            expected = ExpectedChecksums(dataSource, rejected, actual, cancel);
+            tables = actual.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            if (!actual.IsCompleted)
             {
-                encoder.BeginChunk(source.DisplayName);
-                for (int offset = 0; offset < chunk.Length;)
+                stop.Cancel();
+                try
                 {
-                    int length = BinaryPrimitives.ReadInt32LittleEndian(chunk.Span[offset..]);
-                    if ((rejectedOffsets.Count > 0 || rejectedIds.Count > 0) && (live
-                            ? rejectedIds.Contains(DocumentEncoder.DescribeId(chunk.Span.Slice(offset, length)))
-                            : rejectedOffsets.Contains(chunk.SourceOffset + offset)))
-                    {
-                        offset += length; // the load set it aside in its reject file
-                        continue;
-                    }
-                    encoder.Encode(chunk.Memory.Slice(offset, length), chunk.SourceOffset + offset); // a rejected document loads no rows
-                    offset += length;
+                    actual.Wait(TimeSpan.FromSeconds(30));
                 }
-                encoder.EndChunk();
-                for (int t = 0; t < plan.Tables.Length; t++)
+                catch (AggregateException)
                 {
-                    if (encoder.Buffers[t].Rows == 0)
-                    {
-                        continue;
-                    }
-                    string copy = $"COPY {temp[t]} ({string.Join(", ", plan.Tables[t].Columns.Select(c => Sql.Quote(c.Name)))}) FROM STDIN (FORMAT BINARY)";
-                    using NpgsqlRawCopyStream stream = conn.BeginRawBinaryCopy(copy);
-                    stream.Write(encoder.Buffers[t].WrittenSpan);
+                    // the failure that stopped the pass is the one to report
                 }
             }
-            finally
-            {
-                chunk.Release();
-            }
-            cancel.ThrowIfCancellationRequested();
         }
 
-        var verdicts = new List<TableVerdict>();
+        var verdicts = new TableVerdict[plan.Tables.Length];
+        var differing = new List<int>();
         for (int t = 0; t < plan.Tables.Length; t++)
         {
-            TablePlan table = plan.Tables[t];
-            string row = "ROW(" + string.Join(", ", table.Columns.Select(c => Sql.Quote(c.Name))) + ")";
-            (long expectedRows, decimal expectedSum) = Checksum(conn, temp[t], row);
-            (long actualRows, decimal actualSum) = Checksum(conn, table.QualifiedName, row);
-            bool match = expectedRows == actualRows && expectedSum == actualSum;
-            verdicts.Add(new TableVerdict(table.Name, expectedRows, actualRows, match,
-                match ? [] : Sample(conn, row, temp[t], table.QualifiedName),
-                match ? [] : Sample(conn, row, table.QualifiedName, temp[t])));
+            bool match = expected.Rows[t] == tables[t].Rows && expected.Sums[t] == tables[t].Sum;
+            verdicts[t] = new TableVerdict(plan.Tables[t].Name, expected.Rows[t], tables[t].Rows, match, [], []);
+            if (!match)
+            {
+                differing.Add(t);
+            }
         }
+        if (differing.Count > 0)
+        {
+            Diagnose(conn, rejected, differing, verdicts, cancel);
+        }
+        sample?.Compare(conn, cancel);
         return verdicts;
     }
 
-    private static (long Rows, decimal Sum) Checksum(NpgsqlConnection conn, string table, string row)
+    /// <summary>Row count and checksum of every target table: one streaming aggregate each, nothing written.</summary>
+    private (long Rows, decimal Sum)[] TableChecksums(NpgsqlDataSource dataSource, CancellationToken cancel)
     {
-        using var cmd = new NpgsqlCommand($"SELECT count(*), coalesce(sum(hashtextextended({row}::text, 0)), 0) FROM {table}", conn);
-        using NpgsqlDataReader r = cmd.ExecuteReader();
-        r.Read();
-        return (r.GetInt64(0), r.GetDecimal(1));
-    }
-
-    /// <summary>Up to three rows (as text) present in <paramref name="from"/> but not in <paramref name="minus"/>.</summary>
-    private static List<string> Sample(NpgsqlConnection conn, string row, string from, string minus)
-    {
-        var rows = new List<string>();
-        using var cmd = new NpgsqlCommand($"SELECT r::text FROM (SELECT {row} AS r FROM {from} EXCEPT ALL SELECT {row} FROM {minus}) d LIMIT 3", conn);
-        using NpgsqlDataReader r = cmd.ExecuteReader();
-        while (r.Read())
+        using NpgsqlConnection conn = dataSource.OpenConnection();
+        var result = new (long, decimal)[plan.Tables.Length];
+        for (int t = 0; t < plan.Tables.Length; t++)
         {
-            rows.Add(r.GetString(0));
+            TablePlan table = plan.Tables[t];
+            using var cmd = new NpgsqlCommand($"SELECT count(*), coalesce(sum({RowHash(table)}), 0) FROM {table.QualifiedName}", conn);
+            using NpgsqlDataReader r = cmd.ExecuteReaderAsync(cancel).GetAwaiter().GetResult();
+            r.Read();
+            result[t] = (r.GetInt64(0), r.GetDecimal(1));
         }
-        return rows;
+        return result;
     }
 }

@@ -83,7 +83,10 @@ internal sealed class EtlfastProcess : IDisposable
         }
     }
 
-    public static EtlfastProcess Start(params string[] args)
+    public static EtlfastProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>Like <see cref="Start(string[])"/>, with extra environment variables for the child alone.</summary>
+    public static EtlfastProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo(DotnetHost)
         {
@@ -101,6 +104,10 @@ internal sealed class EtlfastProcess : IDisposable
         foreach (string name in new[] { "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE", "PGAPPNAME" })
         {
             psi.Environment.Remove(name);
+        }
+        foreach ((string name, string value) in environment)
+        {
+            psi.Environment[name] = value;
         }
         var process = new Process { StartInfo = psi };
         var self = new EtlfastProcess(process, args);
