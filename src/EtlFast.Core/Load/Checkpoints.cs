@@ -49,6 +49,12 @@ public static class Checkpoints
 
     public static void EnsureTables(NpgsqlConnection conn)
     {
+        if (Current(conn))
+        {
+            // ALTER TABLE takes an ACCESS EXCLUSIVE lock even when it has nothing to add: run at every
+            // start, it would queue behind (and deadlock with) other loads committing chunks meanwhile.
+            return;
+        }
         using NpgsqlTransaction tx = conn.BeginTransaction();
         // Serialises concurrent loaders creating the bookkeeping tables for the first time.
         SchemaBuilder.Execute(conn, "SELECT pg_advisory_xact_lock(7402220114)");
@@ -89,6 +95,17 @@ public static class Checkpoints
             {RangePlanStore.Ddl}
             """);
         tx.Commit();
+    }
+
+    /// <summary>True when the bookkeeping tables exist with every column this version writes (the newest addition checked).</summary>
+    private static bool Current(NpgsqlConnection conn)
+    {
+        using var cmd = new NpgsqlCommand($"""
+            SELECT to_regclass('{Schema}.ranges') IS NOT NULL
+               AND EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass('{Schema}.chunks') AND attname = 'last_id' AND NOT attisdropped)
+               AND EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass('{Schema}.runs') AND attname = 'ranges' AND NOT attisdropped)
+            """, conn);
+        return cmd.ExecuteScalar() is true;
     }
 
     public static RunState? Find(NpgsqlConnection conn, string runId)
