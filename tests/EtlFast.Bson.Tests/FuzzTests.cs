@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Diagnostics;
 using EtlFast.Benchmarks;
 using MongoDB.Bson;
 
@@ -9,7 +8,8 @@ namespace EtlFast.Bson.Tests;
 /// <summary>
 /// Seeded fuzzing: valid documents truncated, bit-flipped and patched with hostile lengths. The only
 /// failure allowed is a <see cref="BsonException"/> whose offset lies inside the input; the reader,
-/// the validator and the framer must agree, and nothing may crash, read out of range or hang.
+/// the validator and the framer must agree, and nothing may crash or read out of range. The work is
+/// bounded (a fixed number of cases per seed; a walk of at most one element per input byte), not timed.
 /// </summary>
 public sealed class FuzzTests
 {
@@ -42,7 +42,6 @@ public sealed class FuzzTests
         var rng = new Random(seed);
         byte[][] seeds = Seeds.Value;
         int failures = 0;
-        var clock = Stopwatch.StartNew();
         for (int n = 0; n < CasesPerSeed; n++)
         {
             byte[] input = Mutate(seeds[rng.Next(seeds.Length)], rng);
@@ -53,7 +52,6 @@ public sealed class FuzzTests
         }
         // Most mutations must be caught, or the mutator is not reaching the reader's checks.
         Assert.InRange(failures, CasesPerSeed / 4, CasesPerSeed);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"fuzzing took {clock.Elapsed}");
     }
 
     [Fact]

@@ -9,14 +9,20 @@ public static class ReaderWalk
     {
         var items = new List<WalkItem>();
         var reader = BsonReader.Create(document, baseOffset);
-        Visit(ref reader, null, items);
+        Visit(ref reader, null, items, document.Length);
         return items;
     }
 
-    private static void Visit(ref BsonReader reader, string? prefix, List<WalkItem> items)
+    /// <param name="limit">Items the input can hold at most (an element takes at least its type byte and its name's NUL):
+    /// a walk past it is a reader that does not advance, failed here instead of looping for ever.</param>
+    private static void Visit(ref BsonReader reader, string? prefix, List<WalkItem> items, int limit)
     {
         while (reader.Read())
         {
+            if (items.Count >= limit)
+            {
+                throw new InvalidOperationException($"the reader yielded more than {limit} elements from {limit} bytes: it does not advance");
+            }
             string path = Render.Join(prefix, Render.Utf8(reader.Name));
             BsonType type = reader.Type;
             string value;
@@ -26,12 +32,12 @@ public static class ReaderWalk
                 case BsonType.Array:
                     items.Add(new WalkItem(path, type.ToString(), ""));
                     var inner = reader.GetDocument();
-                    Visit(ref inner, path, items);
+                    Visit(ref inner, path, items, limit);
                     continue;
                 case BsonType.JavaScriptWithScope:
                     var scope = reader.GetCodeWithScope(out ReadOnlySpan<byte> code);
                     items.Add(new WalkItem(path, type.ToString(), Render.Utf8(code)));
-                    Visit(ref scope, path + ".$scope", items);
+                    Visit(ref scope, path + ".$scope", items, limit);
                     continue;
                 case BsonType.Double: value = Render.Double(reader.GetDouble()); break;
                 case BsonType.String:
