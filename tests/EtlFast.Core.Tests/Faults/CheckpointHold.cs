@@ -40,6 +40,10 @@ internal sealed class CheckpointHold : IDisposable
     /// <summary>The first chunk index that cannot commit while the hold lasts.</summary>
     public long First { get; }
 
+    /// <summary>The checkpoint run id etlfast gives a load of <paramref name="bsonPath"/> with <paramref name="mappingPath"/> into <paramref name="schema"/> (--chunk-size 1, as the tests' loads use).</summary>
+    public static string RunIdOf(string bsonPath, string mappingPath, string schema) =>
+        Checkpoints.RunId(Checkpoints.SourceIdentity(bsonPath, null)!, File.ReadAllBytes(mappingPath), schema, 1 << 20);
+
     public static CheckpointHold From(string runId, long first)
     {
         NpgsqlConnection conn = TestPg.Open();

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using EtlFast.Core.Generation;
-using EtlFast.Core.Load;
 using EtlFast.Core.Tests.TestSupport;
 using Npgsql;
 
@@ -72,8 +71,7 @@ internal sealed class FaultSeed
         ["load", "--from", BsonPath, "-m", Mapping, "--to", FaultScope.Target(appName), "--schema", schema, .. LoadFlags, .. extra];
 
     /// <summary>The checkpoint run id etlfast gives a load of <paramref name="bsonPath"/> with <see cref="Mapping"/> and <see cref="LoadFlags"/> into <paramref name="schema"/>.</summary>
-    public static string RunId(string bsonPath, string schema) =>
-        Checkpoints.RunId(Checkpoints.SourceIdentity(bsonPath, null)!, File.ReadAllBytes(Mapping), schema, 1 << 20); // --chunk-size 1
+    public static string RunId(string bsonPath, string schema) => CheckpointHold.RunIdOf(bsonPath, Mapping, schema);
 
     public string RunId(string schema) => RunId(BsonPath, schema);
 
