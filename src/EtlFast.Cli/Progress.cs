@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EtlFast.Core.Load;
 using EtlFast.Core.Plan;
 using EtlFast.Core.Sources;
@@ -8,7 +7,8 @@ namespace EtlFast.Cli;
 /// <summary>
 /// Progress on stderr, as <see cref="ProgressMode"/> says: redrawn in place on a terminal (with the
 /// rows of each table), a plain line per interval otherwise, or one JSON object per line. Fed once per
-/// committed chunk, from worker threads; drawn by a timer.
+/// committed chunk, from worker threads; drawn by a timer of the <see cref="TimeProvider"/> (the system's,
+/// or a test's fake clock, which then decides every tick and every elapsed second).
 /// </summary>
 internal sealed partial class Progress : ILoadObserver, IDisposable
 {
@@ -16,8 +16,9 @@ internal sealed partial class Progress : ILoadObserver, IDisposable
     private readonly ProgressMode _mode;
     private readonly string[] _tables;
     private readonly long[] _tableRows;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly Timer? _timer;
+    private readonly TimeProvider _time;
+    private readonly long _started;
+    private readonly ITimer? _timer;
     private readonly object _gate = new();
     private long _documents;
     private long _rows;
@@ -29,23 +30,26 @@ internal sealed partial class Progress : ILoadObserver, IDisposable
     private bool _ended;
 
     /// <param name="interval">Between two reports; null: half a second on a terminal, ten seconds otherwise.</param>
-    public Progress(CliContext ctx, ProgressMode mode, TimeSpan? interval, LoadPlan plan)
+    /// <param name="time">The clock of the reports and rates; null: the system's.</param>
+    public Progress(CliContext ctx, ProgressMode mode, TimeSpan? interval, LoadPlan plan, TimeProvider? time = null)
     {
         _ctx = ctx;
+        _time = time ?? TimeProvider.System;
+        _started = _time.GetTimestamp();
         _mode = mode == ProgressMode.Auto && !ctx.ErrIsTerminal ? ProgressMode.Plain : mode;
         _tables = [.. plan.Tables.Select(t => t.Name)];
         _tableRows = new long[_tables.Length];
         if (_mode != ProgressMode.None)
         {
             TimeSpan period = interval ?? (Redraws ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromSeconds(10));
-            _timer = new Timer(_ => Draw(), null, period, period);
+            _timer = _time.CreateTimer(_ => Draw(), null, period, period);
         }
     }
 
     /// <summary>True when the report is redrawn in place (auto on a terminal).</summary>
     private bool Redraws => _mode == ProgressMode.Auto;
 
-    private double Elapsed => _clock.Elapsed.TotalSeconds;
+    private double Elapsed => _time.GetElapsedTime(_started).TotalSeconds;
 
     public void ChunkCommitted(long documents, long rows, long bsonBytes, ReadOnlySpan<long> tableRows)
     {
@@ -89,7 +93,7 @@ internal sealed partial class Progress : ILoadObserver, IDisposable
     /// <summary>Stops the periodic reports and clears a redrawn block (before the summary or an error is printed).</summary>
     public void Finish()
     {
-        _timer?.Change(Timeout.Infinite, Timeout.Infinite);
+        _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         lock (_gate)
         {
             _stopped = true;
@@ -148,8 +152,8 @@ internal sealed partial class Progress : ILoadObserver, IDisposable
         return Math.Max(0, total - done) / (done / seconds);
     }
 
-    /// <summary>One periodic report (the timer's tick; tests call it to draw without waiting on the timer).</summary>
-    internal void Draw()
+    /// <summary>One periodic report: the timer's tick.</summary>
+    private void Draw()
     {
         lock (_gate)
         {

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Diagnostics;
 using EtlFast.Benchmarks;
 using MongoDB.Bson;
 
@@ -12,7 +11,7 @@ namespace EtlFast.Bson.Tests;
 /// the validator and the framer must agree, and nothing may crash, read out of range or hang. Every
 /// input is also read by MongoDB.Bson (<see cref="MongoDifferential"/>): both accept or both refuse,
 /// except for the listed <see cref="Allowance"/>s, and where both accept they read the same elements.
-/// The work is bounded by the number of cases per seed.
+/// The work is bounded (a fixed number of cases per seed; a walk of at most one element per input byte), not timed.
 /// </summary>
 public sealed class FuzzTests
 {
@@ -46,7 +45,6 @@ public sealed class FuzzTests
         byte[][] seeds = Seeds.Value;
         int comparedWithMongo = 0;
         int failures = 0;
-        var clock = Stopwatch.StartNew();
         for (int n = 0; n < CasesPerSeed; n++)
         {
             byte[] input = Mutate(seeds[rng.Next(seeds.Length)], rng);
@@ -60,7 +58,6 @@ public sealed class FuzzTests
         Assert.InRange(comparedWithMongo, CasesPerSeed / 20, CasesPerSeed);
         // Most mutations must be caught, or the mutator is not reaching the reader's checks.
         Assert.InRange(failures, CasesPerSeed / 4, CasesPerSeed);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"fuzzing took {clock.Elapsed}");
     }
 
     [Fact]

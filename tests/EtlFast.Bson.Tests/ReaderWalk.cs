@@ -15,14 +15,20 @@ public static class ReaderWalk
     {
         var items = new List<WalkItem>();
         var reader = BsonReader.Create(document, baseOffset);
-        Visit(ref reader, null, items, positional, isArray: false);
+        Visit(ref reader, null, items, positional, isArray: false, document.Length);
         return items;
     }
 
-    private static void Visit(ref BsonReader reader, string? prefix, List<WalkItem> items, bool positional, bool isArray)
+    /// <param name="limit">Items the input can hold at most (an element takes at least its type byte and its name's NUL):
+    /// a walk past it is a reader that does not advance, failed here instead of looping for ever.</param>
+    private static void Visit(ref BsonReader reader, string? prefix, List<WalkItem> items, bool positional, bool isArray, int limit)
     {
         for (int index = 0; reader.Read(); index++)
         {
+            if (items.Count >= limit)
+            {
+                throw new InvalidOperationException($"the reader yielded more than {limit} elements from {limit} bytes: it does not advance");
+            }
             string name = positional && isArray ? index.ToString(CultureInfo.InvariantCulture) : Render.Utf8(reader.Name);
             string path = Render.Join(prefix, name);
             BsonType type = reader.Type;
@@ -33,12 +39,12 @@ public static class ReaderWalk
                 case BsonType.Array:
                     items.Add(new WalkItem(path, type.ToString(), ""));
                     var nested = reader.GetDocument();
-                    Visit(ref nested, path, items, positional, type == BsonType.Array);
+                    Visit(ref nested, path, items, positional, type == BsonType.Array, limit);
                     continue;
                 case BsonType.JavaScriptWithScope:
                     var scope = reader.GetCodeWithScope(out ReadOnlySpan<byte> code);
                     items.Add(new WalkItem(path, type.ToString(), Render.Utf8(code)));
-                    Visit(ref scope, path + ".$scope", items, positional, isArray: false);
+                    Visit(ref scope, path + ".$scope", items, positional, isArray: false, limit);
                     continue;
                 case BsonType.Double: value = Render.Double(reader.GetDouble()); break;
                 case BsonType.String:

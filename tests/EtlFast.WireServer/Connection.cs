@@ -92,7 +92,7 @@ internal sealed class Connection
                 var delay = server.Faults.ReplyDelay;
                 if (delay > TimeSpan.Zero)
                 {
-                    await Task.Delay(delay, stopping).ConfigureAwait(false);
+                    await server.HoldReplyAsync(delay, stopping).ConfigureAwait(false);
                 }
                 await stream.WriteAsync(reply, stopping).ConfigureAwait(false);
             }

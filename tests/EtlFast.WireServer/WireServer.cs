@@ -26,6 +26,7 @@ public sealed class WireServer : IAsyncDisposable
     private int connectionsAccepted;
     private long batchesSent;
     private int disposed;
+    private int heldReplies;
 
     /// <summary>Starts listening on a free port of 127.0.0.1.</summary>
     public WireServer()
@@ -35,7 +36,17 @@ public sealed class WireServer : IAsyncDisposable
 
     /// <summary>Starts listening on 127.0.0.1:<paramref name="port"/> (0 = a free port).</summary>
     public WireServer(int port)
+        : this(port, null)
     {
+    }
+
+    /// <summary>
+    /// Starts listening on 127.0.0.1:<paramref name="port"/> (0 = a free port), with <paramref name="time"/>
+    /// (null: the system's) timing every reply it holds: a test's fake clock then decides when they go.
+    /// </summary>
+    public WireServer(int port, TimeProvider? time)
+    {
+        Time = time ?? TimeProvider.System;
         listener = new TcpListener(IPAddress.Loopback, port);
         listener.Start();
         Port = ((IPEndPoint)listener.LocalEndpoint).Port;
@@ -43,6 +54,12 @@ public sealed class WireServer : IAsyncDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>The clock of held replies (a streaming hello's maxAwaitTimeMS, <see cref="WireFaults.ReplyDelay"/>).</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>Replies waiting on <see cref="Time"/> right now.</summary>
+    public int HeldReplies => Volatile.Read(ref heldReplies);
 
     /// <summary>mongodb://127.0.0.1:PORT/?directConnection=true (streaming monitoring works; Poll is not needed).</summary>
     public string ConnectionString => $"mongodb://127.0.0.1:{Port}/?directConnection=true";
@@ -135,6 +152,20 @@ public sealed class WireServer : IAsyncDisposable
     }
 
     public int CountDocuments(string database, string collection) => Store.Find(database, collection)?.Count ?? 0;
+
+    /// <summary>Holds a reply for <paramref name="delay"/> of <see cref="Time"/>, counted in <see cref="HeldReplies"/>.</summary>
+    internal async Task HoldReplyAsync(TimeSpan delay, CancellationToken cancellation)
+    {
+        Interlocked.Increment(ref heldReplies);
+        try
+        {
+            await Task.Delay(delay, Time, cancellation).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref heldReplies);
+        }
+    }
 
     internal void Record(ReceivedCommand command)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EtlFast.Core.Tests.TestSupport;
 using Npgsql;
 
@@ -18,21 +17,30 @@ public sealed class BackendTerminationTests : IDisposable
     public void Dispose() => _scope.Dispose();
 
     /// <summary>
-    /// Terminates COPYing backends of <paramref name="app"/> until <paramref name="wanted"/> were hit,
-    /// from the first committed chunk until the keys phase starts (faults there are not the chunks' to retry).
+    /// Holds the load at the checkpoints of chunks 1 and later (chunk 0 commits; two chunks wait, each
+    /// COPYed whole in an open transaction) and terminates the held backends, round after round, each
+    /// round hitting the retries of the round before, until <paramref name="wanted"/> were hit; then
+    /// releases the load to finish.
     /// </summary>
-    private static int TerminateDuringData(EtlfastProcess p, string schema, string app, int wanted)
+    private static int TerminateHeldChunks(EtlfastProcess p, CheckpointHold hold, string schema, string app, int wanted)
     {
-        Assert.True(CheckpointState.WaitForChunks(schema, 1, p, Bounded), $"no chunk was ever committed\n{p}");
-        int terminated = 0;
-        var clock = Stopwatch.StartNew();
-        while (terminated < wanted && !p.HasExited && clock.Elapsed < Bounded && !p.Err.Contains("building primary keys", StringComparison.Ordinal))
+        var hit = new HashSet<int>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (hit.Count < wanted)
         {
-            int hit = Backends.TerminateCopying(app);
-            terminated += hit;
-            Thread.Sleep(hit > 0 ? 400 : 15); // let the retry get going before the next blow
+            hold.WaitUntilHeld(p, schema, app, 2, Bounded);
+            List<int> held = Backends.Held(app).Where(pid => !hit.Contains(pid)).ToList(); // not one terminated already, still exiting
+            Assert.True(clock.Elapsed < Bounded, $"only {hit.Count} of {wanted} held backends were terminated in {Bounded.TotalSeconds:N0} s\n{p}");
+            if (held.Count == 0)
+            {
+                Thread.Sleep(10);
+                continue;
+            }
+            Backends.Terminate(held);
+            hit.UnionWith(held);
         }
-        return terminated;
+        hold.Release();
+        return hit.Count;
     }
 
     [Fact]
@@ -42,9 +50,10 @@ public sealed class BackendTerminationTests : IDisposable
         string reference = data.ReferenceSchema;
         string schema = _scope.NewSchema("terminate");
         string app = FaultScope.NewAppName("term");
+        using (CheckpointHold hold = CheckpointHold.From(data.RunId(schema), 1))
         using (EtlfastProcess p = EtlfastProcess.Start(data.ProcessArgs(schema, app)))
         {
-            int terminated = TerminateDuringData(p, schema, app, wanted: 3);
+            int terminated = TerminateHeldChunks(p, hold, schema, app, wanted: 3);
             int exit = p.WaitForExit(Bounded);
             Assert.True(terminated > 0, $"no backend was caught in a COPY: the test proved nothing\n{p}");
             Assert.True(exit == 0, $"{terminated} terminated backend(s) should have been retried\n{p}");
@@ -63,27 +72,20 @@ public sealed class BackendTerminationTests : IDisposable
         string schema = _scope.NewSchema("terminate_keys");
         string app = FaultScope.NewAppName("termkey");
         int terminated = 0;
+        using (CheckpointHold hold = CheckpointHold.From(data.RunId(schema), data.Chunks - 1))
         using (EtlfastProcess p = EtlfastProcess.Start(data.ProcessArgs(schema, app)))
         {
-            Assert.True(CheckpointState.WaitForChunks(schema, 1, p, Bounded), $"no chunk was ever committed\n{p}");
-            // ACCESS SHARE lets the COPYs in but holds back ALTER TABLE ... ADD PRIMARY KEY on users:
-            // its backend then waits where the test can terminate it, not at a random moment.
-            using NpgsqlConnection holder = TestPg.Open();
-            using (NpgsqlTransaction tx = holder.BeginTransaction())
+            // Held at the last chunk's checkpoint, then ACCESS SHARE on users: it lets the COPYs in but
+            // holds back ALTER TABLE ... ADD PRIMARY KEY on users, whose backend then waits where the test
+            // can terminate it, not at a random moment.
+            hold.WaitUntilHeld(p, schema, app, 1, Bounded);
+            using (var users = TableHold.Request(schema, "users", "ACCESS SHARE"))
             {
-                TestPg.Execute(holder, $"LOCK TABLE {TestPg.Qualify(schema, "users")} IN ACCESS SHARE MODE");
-                // Polled from another connection: pg_stat_activity is a snapshot for the rest of a transaction.
-                using NpgsqlConnection watcher = TestPg.Open();
-                var clock = Stopwatch.StartNew();
-                while (terminated == 0 && !p.HasExited && clock.Elapsed < Bounded)
-                {
-                    terminated = (int)(long)TestPg.Scalar(watcher, """
-                        SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
-                        WHERE application_name = $1 AND wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE%'
-                        """, app)!;
-                    Thread.Sleep(terminated > 0 ? 0 : 20);
-                }
-                tx.Rollback();
+                users.WaitGranted();
+                hold.Release();
+                string statement = $"ALTER TABLE {TestPg.Qualify(schema, "users")} ADD PRIMARY KEY";
+                Backends.WaitUntilWaiting(p, app, statement, 1, Bounded);
+                terminated = Backends.Terminate(Backends.Waiting(app, statement));
             }
             int exit = p.WaitForExit(Bounded);
             Assert.True(terminated > 0, $"no key build was caught waiting: the test proved nothing\n{p}");
@@ -102,9 +104,10 @@ public sealed class BackendTerminationTests : IDisposable
         string rejects = _scope.Dir.File("rejects");
         string schema = _scope.NewSchema("terminate_rej");
         string app = FaultScope.NewAppName("termrej");
+        using (CheckpointHold hold = CheckpointHold.From(data.RunId(schema), 1))
         using (EtlfastProcess p = EtlfastProcess.Start(data.ProcessArgs(schema, app, rejects)))
         {
-            int terminated = TerminateDuringData(p, schema, app, wanted: 2);
+            int terminated = TerminateHeldChunks(p, hold, schema, app, wanted: 2);
             int exit = p.WaitForExit(Bounded);
             Assert.True(terminated > 0, $"no backend was caught in a COPY: the test proved nothing\n{p}");
             Assert.True(exit == 1, $"expected exit 1 (completed with rejects)\n{p}");

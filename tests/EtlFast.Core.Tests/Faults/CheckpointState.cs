@@ -38,19 +38,4 @@ internal sealed record CheckpointState(bool Exists, bool Finished, long Chunks, 
         Assert.False(r.Read(), $"the test expects one load into schema {schema}, but etlfast.runs holds several");
         return state;
     }
-
-    /// <summary>Polls until the load into <paramref name="schema"/> has committed at least <paramref name="chunks"/> chunks.</summary>
-    public static bool WaitForChunks(string schema, long chunks, EtlfastProcess process, TimeSpan timeout)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (clock.Elapsed < timeout && !process.HasExited)
-        {
-            if (Of(schema).Chunks >= chunks)
-            {
-                return true;
-            }
-            Thread.Sleep(10);
-        }
-        return false;
-    }
 }

@@ -70,6 +70,11 @@ internal sealed class FaultSeed
     public string[] ProcessArgs(string schema, string appName, params string[] extra) =>
         ["load", "--from", BsonPath, "-m", Mapping, "--to", FaultScope.Target(appName), "--schema", schema, .. LoadFlags, .. extra];
 
+    /// <summary>The checkpoint run id etlfast gives a load of <paramref name="bsonPath"/> with <see cref="Mapping"/> and <see cref="LoadFlags"/> into <paramref name="schema"/>.</summary>
+    public static string RunId(string bsonPath, string schema) => CheckpointHold.RunIdOf(bsonPath, Mapping, schema);
+
+    public string RunId(string schema) => RunId(BsonPath, schema);
+
     /// <summary>The same load in process (same run identity: source, mapping, schema and chunk size).</summary>
     public CliResult LoadInProcess(string schema, params string[] extra) => Etlfast.Load(BsonPath, Mapping, schema, [.. LoadFlags, .. extra]);
 
@@ -83,6 +88,9 @@ internal sealed class FaultSeed
         Assert.True(state.Finished && state.Documents == Count, $"the reference load of {Count} users: {state}");
         Assert.Equal((long)Count, PgTable.Count(conn, schema, "users"));
         Assert.Equal((long)Count, (long)TestPg.Scalar(conn, $"SELECT count(DISTINCT id) FROM {TestPg.Qualify(schema, "users")}")!);
+        // The holds of the fault tests find a load's checkpoints by this id: it must be the loader's.
+        Assert.Equal(RunId(schema), TestPg.Scalar(conn, "SELECT run_id FROM etlfast.runs WHERE target_schema = $1", schema));
+        Assert.Equal(Enumerable.Range(0, (int)state.Chunks).Select(i => (long)i), state.ChunkIndexes);
         Assert.True(state.Chunks >= 4, $"the fault tests need several chunks; the reference load cut {state.Chunks}");
         return (schema, state);
     }

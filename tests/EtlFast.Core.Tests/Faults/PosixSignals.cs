@@ -32,6 +32,38 @@ internal static partial class PosixSignals
         }
     }
 
+    /// <summary>
+    /// Waits until a thread of process <paramref name="pid"/> is blocked opening a named pipe that no
+    /// reader has opened (Linux shows that thread's wchan as wait_for_partner); false if the process ends first.
+    /// </summary>
+    public static bool WaitUntilBlockedOpeningFifo(int pid, TimeSpan timeout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            try
+            {
+                foreach (string task in Directory.GetDirectories($"/proc/{pid}/task"))
+                {
+                    if (File.ReadAllText(Path.Combine(task, "wchan")) == "wait_for_partner")
+                    {
+                        return true;
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // a thread ended while being looked at, or the process did
+                if (!Directory.Exists($"/proc/{pid}"))
+                {
+                    return false;
+                }
+            }
+            Thread.Sleep(10);
+        }
+        return false;
+    }
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 

@@ -66,6 +66,8 @@ internal sealed class RejectSeed
         Assert.Equal((long)(Users - Bad.Count), (long)TestPg.Scalar(conn, $"SELECT count(DISTINCT id) FROM {TestPg.Qualify(schema, "users")}")!);
     }
 
+    public string RunId(string schema) => FaultSeed.RunId(BsonPath, schema);
+
     public string[] ProcessArgs(string schema, string appName, string rejectDir) =>
         ["load", "--from", BsonPath, "-m", FaultSeed.Mapping, "--to", FaultScope.Target(appName), "--schema", schema, .. FaultSeed.LoadFlags,
          "--on-error", "reject", "--reject-dir", rejectDir];

@@ -58,11 +58,13 @@ public sealed class ServerRestartTests : IDisposable
         string reference = data.ReferenceSchema;
         string schema = _scope.NewSchema("restart");
         string app = FaultScope.NewAppName("restart");
+        using (CheckpointHold hold = CheckpointHold.From(data.RunId(schema), 2))
         using (EtlfastProcess p = EtlfastProcess.Start(data.ProcessArgs(schema, app)))
         {
-            Assert.True(CheckpointState.WaitForChunks(schema, 2, p, Bounded), $"the load never committed 2 chunks\n{p}");
-            Assert.False(p.HasExited, $"the load ended before the restart\n{p}");
+            // Two chunks committed, the next two held at their checkpoints: the restart cuts them (and the hold).
+            hold.WaitUntilHeld(p, schema, app, 2, Bounded);
             Restart();
+            hold.Release();
             int exit = p.WaitForExit(Bounded);
             Assert.True(exit == 0, $"the load should have outlived the restart\n{p}");
             Assert.Contains("retrying", p.Err);

@@ -4,8 +4,9 @@ using Npgsql;
 namespace EtlFast.Core.Tests.Faults;
 
 /// <summary>
-/// The real etlfast process killed with SIGKILL (no handler runs, nothing is flushed) at moments
-/// chosen by fixed seeds, then resumed: the tables must end exactly as one uninterrupted load leaves
+/// The real etlfast process killed with SIGKILL (no handler runs, nothing is flushed) at exact moments,
+/// some chosen by fixed seeds, where the test holds it with locks of its own (<see cref="CheckpointHold"/>,
+/// <see cref="TableHold"/>), whatever the speed of the machine; then resumed: the tables must end exactly as one uninterrupted load leaves
 /// them, with nothing doubled or missing; meanwhile the target must hold only whole committed chunks,
 /// a plain re-run must be refused, and --mode clean must start over.
 /// </summary>
@@ -24,30 +25,49 @@ public sealed class SigkillResumeTests : IDisposable
     [InlineData(202)]
     [InlineData(303)]
     [InlineData(404)]
-    public void Killed_between_or_inside_chunks_resumes_to_the_exact_tables(int seed)
+    public void Killed_with_chunks_in_flight_resumes_to_the_exact_tables(int seed)
     {
         FaultSeed data = FaultSeed.Get();
         var random = new Random(seed);
-        // At least one chunk committed (so the run exists), and enough left that the kill lands in the data phase.
-        long afterChunks = random.Next(1, (int)data.Chunks - 2);
-        int delayMs = random.Next(0, 300);
-
+        // Held at the checkpoints of two chunks (COPYed whole, not committed) or in the COPY of a middle
+        // table (the rows of the tables before it sent), with this many chunks committed, at least one.
+        bool inCopy = random.Next(2) == 1;
+        long committed = random.Next(inCopy ? 3 : 1, (int)data.Chunks - 2);
         string schema = _scope.NewSchema("kill");
-        KillThenResume(data, schema, p =>
+        KillThenResume(data, schema, inCopy ? committed - 2 : committed, inCopy ? (p, app, hold) => HoldInCopy(p, schema, app, hold, "preferences") : null);
+        _output.WriteLine($"seed {seed}: SIGKILL with {committed} of {data.Chunks} chunks committed, two {(inCopy ? "in the COPY of preferences" : "at their checkpoint")}");
+    }
+
+    /// <summary>
+    /// From a load held at its checkpoints to one held in the COPY of <paramref name="table"/>: the lock on
+    /// the table queues behind the held chunks, which then commit, and the next two chunks wait on it.
+    /// </summary>
+    private static IDisposable HoldInCopy(EtlfastProcess p, string schema, string app, CheckpointHold hold, string table)
+    {
+        var copy = TableHold.Request(schema, table, "SHARE ROW EXCLUSIVE");
+        try
         {
-            Assert.True(CheckpointState.WaitForChunks(schema, afterChunks, p, Bounded), $"the load never committed {afterChunks} chunks\n{p}");
-            Thread.Sleep(delayMs);
-            _output.WriteLine($"seed {seed}: SIGKILL {delayMs} ms after chunk {afterChunks} of {data.Chunks} committed");
-        });
+            hold.Release();
+            copy.WaitGranted();
+            Backends.WaitUntilWaiting(p, app, $"COPY {TestPg.Qualify(schema, table)} ", HeldWorkers(FaultSeed.Get().Chunks - hold.First - 2), Bounded);
+            Assert.Equal(hold.First + 2, CheckpointState.Of(schema).Chunks);
+            return copy;
+        }
+        catch
+        {
+            p.Dispose(); // a lock left held would block the cleanup's DROP SCHEMA
+            copy.Dispose();
+            throw;
+        }
     }
 
     [Fact]
-    public void Killed_as_loading_starts_resumes_to_the_exact_tables()
+    public void Killed_before_the_first_chunk_commits_resumes_to_the_exact_tables()
     {
         FaultSeed data = FaultSeed.Get();
         string schema = _scope.NewSchema("kill_first");
-        // "loading" is printed once the tables exist and the run is recorded, before the first chunk can have committed.
-        KillThenResume(data, schema, p => Assert.True(p.WaitForErr("etlfast: loading ", Bounded), $"no loading phase\n{p}"));
+        // The tables exist and the run is recorded; the first two chunks wait at their checkpoints.
+        KillThenResume(data, schema, heldFrom: 0);
     }
 
     [Fact]
@@ -55,8 +75,41 @@ public sealed class SigkillResumeTests : IDisposable
     {
         FaultSeed data = FaultSeed.Get();
         string schema = _scope.NewSchema("kill_keys");
-        // Every chunk is committed and the primary keys exist; the run is not finished.
-        KillThenResume(data, schema, p => Assert.True(p.WaitForErr("building foreign keys", Bounded), $"no foreign key phase\n{p}"));
+        // Every chunk committed and every primary key built; the foreign keys onto users wait on a lock.
+        KillThenResume(data, schema, data.Chunks - 1, (p, app, hold) =>
+        {
+            using var lastKey = TableHold.Request(schema, "large_data", "ACCESS SHARE");
+            lastKey.WaitGranted();
+            hold.Release();
+            Backends.WaitUntilWaiting(p, app, $"ALTER TABLE {TestPg.Qualify(schema, "large_data")} ADD PRIMARY KEY", 1, Bounded);
+            WaitForPrimaryKeys(p, schema, 14);
+            var users = TableHold.Request(schema, "users", "ROW EXCLUSIVE");
+            try
+            {
+                users.WaitGranted();
+                lastKey.Release();
+                Backends.WaitUntilWaiting(p, app, $"ALTER TABLE {TestPg.Qualify(schema, "addresses")} ADD CONSTRAINT", 1, Bounded);
+                Assert.True(p.WaitForErr("building foreign keys", Bounded), $"no foreign key phase\n{p}");
+                return users;
+            }
+            catch
+            {
+                p.Dispose();
+                users.Dispose();
+                throw;
+            }
+        });
+    }
+
+    private static void WaitForPrimaryKeys(EtlfastProcess p, string schema, int count)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using NpgsqlConnection conn = TestPg.Open();
+        while (PgConstraints.Keys(conn, schema).Count(k => k.StartsWith("PK ", StringComparison.Ordinal)) < count)
+        {
+            Assert.True(!p.HasExited && clock.Elapsed < Bounded, $"{count} primary keys were never built\n{p}");
+            Thread.Sleep(10);
+        }
     }
 
     [Fact]
@@ -64,9 +117,8 @@ public sealed class SigkillResumeTests : IDisposable
     {
         FaultSeed data = FaultSeed.Get();
         string schema = _scope.NewSchema("kill_clean");
-        CheckpointState killed = Kill(data, schema, p =>
-            Assert.True(CheckpointState.WaitForChunks(schema, data.Chunks / 2, p, Bounded), $"the load never got half way\n{p}"));
-        Assert.True(killed.Chunks > 0, $"nothing was committed before the kill: {killed}");
+        CheckpointState killed = Kill(data, schema, data.Chunks / 2);
+        Assert.True(killed.Chunks == data.Chunks / 2, $"the kill came with {killed.Chunks} chunks committed, not {data.Chunks / 2}: {killed}");
 
         CliResult r = data.LoadInProcess(schema, "--mode", "clean").Ok();
 
@@ -80,28 +132,23 @@ public sealed class SigkillResumeTests : IDisposable
     [Fact]
     public void A_reject_mode_load_killed_mid_chunk_and_resumed_records_each_reject_once()
     {
-        // Every chunk holds rejected documents. The kill comes while a chunk is in its COPY, so its
-        // documents were all encoded (and its rejects met) but it never committed: the resume runs it
-        // again, and the reject file must still hold each rejected document once.
+        // Every chunk holds rejected documents. The kill comes while two chunks wait at their checkpoint,
+        // so their documents were all encoded (and their rejects met) but they never committed: the resume
+        // runs them again, and the reject file must still hold each rejected document once.
         RejectSeed data = RejectSeed.Write(_scope.Dir);
         string rejects = _scope.Dir.File("rejects");
         string schema = _scope.NewSchema("kill_rej");
         string app = FaultScope.NewAppName("killrej");
+        using (CheckpointHold hold = CheckpointHold.From(data.RunId(schema), 1))
         using (EtlfastProcess p = EtlfastProcess.Start(data.ProcessArgs(schema, app, rejects)))
         {
-            Assert.True(CheckpointState.WaitForChunks(schema, 1, p, Bounded), $"no chunk was ever committed\n{p}");
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (Backends.CountCopying(app) == 0)
-            {
-                Assert.True(!p.HasExited && clock.Elapsed < Bounded, $"no chunk was ever seen in its COPY\n{p}");
-                Thread.Sleep(2);
-            }
+            hold.WaitUntilHeld(p, schema, app, 2, Bounded);
             p.Signal(PosixSignals.SIGKILL);
             p.WaitForExit(TimeSpan.FromSeconds(30));
         }
         Backends.WaitUntilGone(app, TimeSpan.FromSeconds(30));
         CheckpointState killed = CheckpointState.Of(schema);
-        Assert.True(killed.Exists && !killed.Finished, $"the killed run must be recorded as unfinished: {killed}");
+        Assert.True(killed.Exists && !killed.Finished && killed.Chunks == 1, $"the killed run must be recorded as unfinished, with one chunk: {killed}");
 
         CliResult r = Etlfast.Load(data.BsonPath, FaultSeed.Mapping, schema, [.. FaultSeed.LoadFlags, "--on-error", "reject", "--reject-dir", rejects, "--resume"]);
         Assert.True(r.Exit == 1, $"expected exit 1 (completed with rejects)\n{r}");
@@ -121,37 +168,54 @@ public sealed class SigkillResumeTests : IDisposable
         PosixSignals.MakeFifo(fifo);
         string schema = _scope.NewSchema("kill_rej_commit");
         string app = FaultScope.NewAppName("killrejc");
+        // Chunk 0 commits; the chunks after it wait at their checkpoints, so nothing else commits.
+        using (CheckpointHold hold = CheckpointHold.From(data.RunId(schema), 1))
         using (EtlfastProcess p = EtlfastProcess.Start(data.ProcessArgs(schema, app, rejects)))
         {
-            // A loader that writes rejects before its chunk commits stalls before any commit instead: kill it then.
-            CheckpointState.WaitForChunks(schema, 1, p, TimeSpan.FromSeconds(20));
-            Thread.Sleep(500); // whatever the loader does right after a commit, it has had time to do
-            Assert.False(p.HasExited, $"the load ended though its reject file cannot be written\n{p}");
+            hold.WaitUntilHeld(p, schema, app, 1, Bounded);
+            // A loader that writes rejects before its chunk commits would have stalled before any commit.
+            Assert.True(PosixSignals.WaitUntilBlockedOpeningFifo(p.Pid, Bounded), $"the loader never tried to write its reject file\n{p}");
             p.Signal(PosixSignals.SIGKILL);
             p.WaitForExit(TimeSpan.FromSeconds(30));
         }
         Backends.WaitUntilGone(app, TimeSpan.FromSeconds(30));
         File.Delete(fifo);
         CheckpointState killed = CheckpointState.Of(schema);
-        Assert.True(killed.Exists && !killed.Finished, $"the killed run must be recorded as unfinished: {killed}");
+        Assert.True(killed.Exists && !killed.Finished && killed.Chunks == 1, $"the killed run must be recorded as unfinished, with one chunk: {killed}");
 
         CliResult r = Etlfast.Load(data.BsonPath, FaultSeed.Mapping, schema, [.. FaultSeed.LoadFlags, "--on-error", "reject", "--reject-dir", rejects, "--resume"]);
         Assert.True(r.Exit == 1, $"expected exit 1 (completed with rejects)\n{r}");
         data.AssertOutcome(rejects, schema);
     }
 
-    /// <summary>Runs the load, waits for <paramref name="killPoint"/>, SIGKILLs it; returns the checkpoints left, checked to stand for exactly the rows left.</summary>
-    private static CheckpointState Kill(FaultSeed data, string schema, Action<EtlfastProcess> killPoint)
+    /// <summary>How many of the two workers a hold stops when <paramref name="left"/> chunks remain.</summary>
+    private static int HeldWorkers(long left) => (int)Math.Min(2, left);
+
+    /// <summary>
+    /// Runs the load held at the checkpoint of chunk <paramref name="heldFrom"/> (so exactly that many
+    /// commit), lets <paramref name="moveOn"/> move it to another moment (returning what holds it there),
+    /// SIGKILLs it while held, then releases; returns the checkpoints left, checked to stand for exactly the rows left.
+    /// </summary>
+    private static CheckpointState Kill(FaultSeed data, string schema, long heldFrom, Func<EtlfastProcess, string, CheckpointHold, IDisposable>? moveOn = null)
     {
-        string reference = data.ReferenceSchema; // loaded before the clock starts
+        string reference = data.ReferenceSchema; // loaded before the load under test starts
         string app = FaultScope.NewAppName("kill");
+        using (CheckpointHold hold = CheckpointHold.From(data.RunId(schema), heldFrom))
         using (EtlfastProcess p = EtlfastProcess.Start(data.ProcessArgs(schema, app)))
         {
-            killPoint(p);
-            Assert.False(p.HasExited, $"the load ended before the kill point: nothing was interrupted\n{p}");
-            p.Signal(PosixSignals.SIGKILL);
-            int exit = p.WaitForExit(TimeSpan.FromSeconds(30));
-            Assert.True(exit == 128 + PosixSignals.SIGKILL, $"expected the SIGKILL status 137\n{p}");
+            hold.WaitUntilHeld(p, schema, app, HeldWorkers(data.Chunks - heldFrom), Bounded);
+            IDisposable? movedTo = moveOn?.Invoke(p, app, hold);
+            try
+            {
+                Assert.False(p.HasExited, $"the load ended before the kill point: nothing was interrupted\n{p}");
+                p.Signal(PosixSignals.SIGKILL);
+                int exit = p.WaitForExit(TimeSpan.FromSeconds(30));
+                Assert.True(exit == 128 + PosixSignals.SIGKILL, $"expected the SIGKILL status 137\n{p}");
+            }
+            finally
+            {
+                movedTo?.Dispose(); // only now: the dead loader's statements may go on, but can never commit a chunk
+            }
         }
         Backends.WaitUntilGone(app, TimeSpan.FromSeconds(30));
         Assert.NotEqual(reference, schema);
@@ -165,9 +229,9 @@ public sealed class SigkillResumeTests : IDisposable
         return state;
     }
 
-    private static void KillThenResume(FaultSeed data, string schema, Action<EtlfastProcess> killPoint)
+    private static void KillThenResume(FaultSeed data, string schema, long heldFrom, Func<EtlfastProcess, string, CheckpointHold, IDisposable>? moveOn = null)
     {
-        CheckpointState killed = Kill(data, schema, killPoint);
+        CheckpointState killed = Kill(data, schema, heldFrom, moveOn);
 
         // Loading again as if nothing happened would add the committed chunks a second time: refused.
         using NpgsqlConnection conn = TestPg.Open();

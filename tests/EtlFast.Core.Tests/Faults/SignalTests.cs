@@ -27,11 +27,15 @@ public sealed partial class SignalTests : IDisposable
         string schema = _scope.NewSchema(signal == PosixSignals.SIGTERM ? "sigterm" : "sigint");
         string app = FaultScope.NewAppName("signal");
         string err;
+        using (CheckpointHold hold = CheckpointHold.From(data.RunId(schema), 2))
         using (EtlfastProcess p = EtlfastProcess.Start(data.ProcessArgs(schema, app)))
         {
-            Assert.True(CheckpointState.WaitForChunks(schema, 2, p, Bounded), $"the load never committed 2 chunks\n{p}");
-            Assert.False(p.HasExited, $"the load ended before the signal\n{p}");
+            // Two chunks committed, the next two held at their checkpoints: the signal comes mid-load.
+            hold.WaitUntilHeld(p, schema, app, 2, Bounded);
             p.Signal(signal);
+            // The chunks in flight may finish once it is heard; how many then commit, stderr must say.
+            Assert.True(p.WaitForErr("received: stopping", Bounded), $"the signal was not acknowledged\n{p}");
+            hold.Release();
             int exit = p.WaitForExit(TimeSpan.FromSeconds(60));
             Assert.True(exit == expectedExit, $"expected exit {expectedExit}\n{p}");
             err = p.Err;

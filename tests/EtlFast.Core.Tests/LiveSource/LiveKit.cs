@@ -12,8 +12,13 @@ using WireServer = EtlFast.WireServer.WireServer;
 /// <summary>Shared pieces of the live-source tests: servers holding data, draining a source, comparing schemas, reading figures.</summary>
 internal static partial class LiveKit
 {
-    /// <summary>The wire server's URI with a short server selection timeout, so a failure is quick.</summary>
-    public static string Uri(WireServer server, string extra = "") => server.ConnectionString + "&serverSelectionTimeoutMS=5000" + extra;
+    /// <summary>
+    /// The wire server's URI, for loads that must reach it. The server runs in the test process, whose
+    /// thread pool the parallel tests can starve for seconds on 2 busy cores: 5 s of server selection
+    /// was once too short for a handshake there, so the bound is generous (tests of a server that cannot
+    /// be reached give their own, short timeout).
+    /// </summary>
+    public static string Uri(WireServer server, string extra = "") => server.ConnectionString + "&serverSelectionTimeoutMS=60000" + extra;
 
     /// <summary>A server holding the generated seed users as sample_db.users (what examples/seed-users.json names).</summary>
     public static WireServer SeedServer(string bsonPath)

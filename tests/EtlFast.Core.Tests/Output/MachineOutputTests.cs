@@ -23,7 +23,7 @@ public sealed class MachineOutputTests : IDisposable
     /// <summary>The test server trusts local connections, so a password in --to is accepted and unused: it must still never be printed.</summary>
     private static string TargetWithPassword => TestPg.ConnectionString.TrimEnd(';') + ";Password=" + Password;
 
-    /// <summary>40 things of ~100 KB: 4 chunks of 1 MiB, loaded by one worker so progress has time to report.</summary>
+    /// <summary>40 things of ~100 KB: 4 chunks of 1 MiB, loaded by one worker.</summary>
     private static ThingsFile Things(int count = 40)
     {
         var file = new ThingsFile();
@@ -45,7 +45,14 @@ public sealed class MachineOutputTests : IDisposable
         string schema = _scope.NewSchema("json_ok");
         string summaryPath = _scope.Dir.File("out/summary.json");
         Directory.CreateDirectory(Path.GetDirectoryName(summaryPath)!);
-        using EtlfastProcess p = Load(Things().Write(_scope.Dir), schema, summaryPath, TargetWithPassword);
+        string from = Things().Write(_scope.Dir);
+        // Held after the first of its 4 chunks until a periodic line has reported from the middle of the
+        // load (with the file's size, so with an ETA), however fast the machine finishes the rest.
+        using var hold = CheckpointHold.From(CheckpointHold.RunIdOf(from, ThingsFile.WriteMapping(_scope.Dir), schema), 1);
+        using EtlfastProcess p = Load(from, schema, summaryPath, TargetWithPassword);
+        WaitForLine(p, e => e.GetProperty("event").GetString() == "progress" && e.GetProperty("documents").GetInt64() > 0
+            && e.GetProperty("source_bytes_total").ValueKind == JsonValueKind.Number && e.GetProperty("eta_s").ValueKind == JsonValueKind.Number);
+        hold.Release();
         int exit = p.WaitForExit(TimeSpan.FromSeconds(90));
 
         Assert.True(exit == 0, $"expected exit 0\n{p}");
@@ -158,6 +165,17 @@ public sealed class MachineOutputTests : IDisposable
         JsonElement s = JsonDocument.Parse(File.ReadAllText(summaryPath)).RootElement;
         Assert.Equal(2, s.GetProperty("exit_code").GetInt32());
         Assert.StartsWith("invalid mapping", s.GetProperty("error").GetProperty("primary").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Waits until stderr holds a whole JSON line that <paramref name="match"/> accepts.</summary>
+    private static void WaitForLine(EtlfastProcess p, Func<JsonElement, bool> match)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!p.Err.Split('\n').SkipLast(1).Any(l => l.Length > 0 && match(ParseLine(l, p))))
+        {
+            Assert.True(!p.HasExited && clock.Elapsed < TimeSpan.FromSeconds(90), $"no such progress line\n{p}");
+            Thread.Sleep(10);
+        }
     }
 
     private static JsonElement ParseLine(string line, EtlfastProcess p)

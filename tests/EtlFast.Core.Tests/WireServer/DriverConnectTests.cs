@@ -1,4 +1,5 @@
-using System.Diagnostics;
+using EtlFast.WireServer;
+using Microsoft.Extensions.Time.Testing;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -41,32 +42,38 @@ public sealed class DriverConnectTests
     [Fact]
     public async Task Streaming_monitor_hello_is_held_for_maxAwaitTimeMS()
     {
-        await using var server = new WireServer();
+        // The server's clock is a fake one that only the test moves: a held hello goes when it says.
+        var time = new FakeTimeProvider();
+        await using var server = new WireServer(0, time);
         // heartbeatFrequencyMS=500 makes the streaming monitor send maxAwaitTimeMS=500.
         using var client = WireKit.Client(server, "&heartbeatFrequencyMS=500&serverMonitoringMode=Stream");
         client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("ping", 1));
-        await Task.Delay(2200);
 
-        var streamed = server.ReceivedCommands()
-            .Where(c => c.Name == "hello" && c.Body.Contains("topologyVersion") && c.Body.Contains("maxAwaitTimeMS"))
-            .ToList();
-        Assert.NotEmpty(streamed);
-        Assert.All(streamed, c => Assert.Equal(500L, c.Body["maxAwaitTimeMS"].ToInt64()));
-        // Held replies pace the monitor: about one awaitable hello per 500 ms, not a busy loop.
-        Assert.InRange(streamed.Count, 2, 7);
+        List<ReceivedCommand> Streamed() => [.. server.ReceivedCommands().Where(c => c.Name == "hello" && c.Body.Contains("topologyVersion") && c.Body.Contains("maxAwaitTimeMS"))];
+        for (int n = 1; n <= 3; n++)
+        {
+            // Held replies pace the monitor: its next awaitable hello comes only after the reply to this one.
+            await WireKit.WaitUntil(() => Streamed().Count == n && server.HeldReplies == 1, $"awaitable hello {n} held");
+            time.Advance(TimeSpan.FromMilliseconds(499));
+            Assert.Equal(1, server.HeldReplies); // still held 1 ms before maxAwaitTimeMS
+            Assert.Equal(n, Streamed().Count);
+            time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+        await WireKit.WaitUntil(() => Streamed().Count == 4, "the monitor's hello after the third reply");
+        Assert.All(Streamed(), c => Assert.Equal(500L, c.Body["maxAwaitTimeMS"].ToInt64()));
     }
 
     [Fact]
     public async Task Disposing_the_server_releases_a_held_hello_promptly()
     {
-        var server = new WireServer();
+        var time = new FakeTimeProvider(); // never moved: only disposing can end the 60 s hold
+        var server = new WireServer(0, time);
         using var client = WireKit.Client(server, "&heartbeatFrequencyMS=60000&serverMonitoringMode=Stream");
         client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("ping", 1));
-        await Task.Delay(300);
+        await WireKit.WaitUntil(() => server.HeldReplies == 1, "the monitor's awaitable hello held");
         Assert.Contains(server.ReceivedCommands(), c => c.Body.Contains("maxAwaitTimeMS"));
-        var watch = Stopwatch.StartNew();
-        await server.DisposeAsync();
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"dispose took {watch.Elapsed}");
+        await server.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60)); // a hang guard, not a measure
+        Assert.Equal(0, server.HeldReplies);
     }
 
     [Fact]

@@ -75,9 +75,13 @@ public sealed class ExeModeTests
     public async Task Exe_exits_0_on_SIGTERM_with_no_stdin_watch()
     {
         using var process = Start("--no-stdin");
-        await ReadListeningLine(process);
+        string uri = await ReadListeningLine(process);
         process.StandardInput.Close();
-        await Task.Delay(300);
+        // Still serving after stdin closed: a whole round trip (connect, handshake, ping) begun after the close.
+        using (var client = new MongoClient(uri + "?directConnection=true&serverSelectionTimeoutMS=10000"))
+        {
+            Assert.Equal(1.0, client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("ping", 1))["ok"].ToDouble());
+        }
         Assert.False(process.HasExited, "--no-stdin must keep serving after stdin closes");
         using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()]))
         {

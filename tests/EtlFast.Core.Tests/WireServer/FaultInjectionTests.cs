@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using EtlFast.WireServer;
+using Microsoft.Extensions.Time.Testing;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -96,28 +96,32 @@ public sealed class FaultInjectionTests
     [Fact]
     public async Task Reply_delay_slows_every_reply()
     {
-        await using var server = new WireServer();
-        using var client = WireKit.Client(server);
+        var time = new FakeTimeProvider(); // the server's clock: a delayed reply goes when the test moves it
+        await using var server = new WireServer(0, time);
+        // A polling monitor that does not poll during the test: the only reply held is the ping's.
+        using var client = WireKit.Client(server, "&serverMonitoringMode=Poll&heartbeatFrequencyMS=600000");
         var db = client.GetDatabase("db");
         db.RunCommand<BsonDocument>(new BsonDocument("ping", 1));
 
         server.Faults.ReplyDelay = TimeSpan.FromMilliseconds(1000);
-        var watch = Stopwatch.StartNew();
-        db.RunCommand<BsonDocument>(new BsonDocument("ping", 1));
-        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(990), $"delayed ping took {watch.Elapsed}");
+        Task<BsonDocument> ping = Task.Run(() => db.RunCommand<BsonDocument>(new BsonDocument("ping", 1)));
+        await WireKit.WaitUntil(() => server.HeldReplies == 1, "the ping's reply held");
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.False(ping.IsCompleted, "the reply went before its delay");
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1.0, (await ping.WaitAsync(TimeSpan.FromSeconds(60)))["ok"].ToDouble());
 
-        // Generous bound: these machines are shared, but an undelayed ping is far below a second.
+        // Undelayed, a reply needs no time at all: the fake clock stays where it is.
         server.Faults.ReplyDelay = TimeSpan.Zero;
-        watch.Restart();
-        db.RunCommand<BsonDocument>(new BsonDocument("ping", 1));
-        Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(800), $"undelayed ping took {watch.Elapsed}");
+        Assert.Equal(1.0, (await Task.Run(() => db.RunCommand<BsonDocument>(new BsonDocument("ping", 1))).WaitAsync(TimeSpan.FromSeconds(60)))["ok"].ToDouble());
     }
 
     [Fact]
     public async Task Delay_beyond_socket_timeout_times_out_the_read()
     {
-        await using var server = new WireServer();
-        using var client = WireKit.Client(server, "&socketTimeoutMS=1000");
+        // The fake clock never moves, so the delayed reply never comes: only the socket timeout can end the read.
+        await using var server = new WireServer(0, new FakeTimeProvider());
+        using var client = WireKit.Client(server, "&socketTimeoutMS=1000&serverMonitoringMode=Poll&heartbeatFrequencyMS=600000");
         var db = client.GetDatabase("db");
         db.RunCommand<BsonDocument>(new BsonDocument("ping", 1));
         server.Faults.ReplyDelay = TimeSpan.FromMilliseconds(3000);

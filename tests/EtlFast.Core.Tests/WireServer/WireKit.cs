@@ -12,6 +12,17 @@ internal static class WireKit
     public static MongoClient Client(WireServer server, string options = "") =>
         new(server.ConnectionString + "&serverSelectionTimeoutMS=5000" + options);
 
+    /// <summary>Polls <paramref name="condition"/> until it holds: a wait for a state, bounded generously, never a sleep in its place.</summary>
+    public static async Task WaitUntil(Func<bool> condition, string what)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"{what}: not so after 60 s");
+            await Task.Delay(5);
+        }
+    }
+
     public static IMongoCollection<BsonDocument> Collection(MongoClient client, string db = "db", string collection = "c") =>
         client.GetDatabase(db).GetCollection<BsonDocument>(collection);
 

@@ -24,7 +24,7 @@ internal static class ServerCommands
             }
             if (sameTopology)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(waitMs, int.MaxValue)), ctx.Cancellation).ConfigureAwait(false);
+                await ctx.Server.HoldReplyAsync(TimeSpan.FromMilliseconds(Math.Min(waitMs, int.MaxValue)), ctx.Cancellation).ConfigureAwait(false);
             }
         }
         return Hello(ctx.Server, ctx.ConnectionId, legacy: ctx.Name != "hello");
