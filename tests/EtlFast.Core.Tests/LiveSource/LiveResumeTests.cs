@@ -1,3 +1,5 @@
+using EtlFast.Core.Load;
+using EtlFast.Core.Tests.Faults;
 using EtlFast.Core.Tests.Load;
 using EtlFast.Core.Tests.TestSupport;
 using MongoDB.Bson;
@@ -58,6 +60,46 @@ public sealed class LiveResumeTests : IDisposable
             second.AddDocuments("sample_db", "users", c.Changed());
             CliResult r = Etlfast.Load(Uri(port), SeedData.Mapping, schema, "-j", jobs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--chunk-size", "1", "--resume").Ok();
             Assert.Contains("the stored plan has", r.Err);
+        }
+        AssertExact(c, committed, schema);
+    }
+
+    [Fact]
+    public async Task Killed_with_a_range_half_committed_then_resumed_after_a_change_loses_and_doubles_nothing()
+    {
+        // The real process, killed with SIGKILL. The test holds chunk 1 of range 2 at its checkpoint
+        // (its rows copied, its transaction open), so range 2 stops after its chunk 0 while the other
+        // ranges go on; killed then, the load leaves a range half committed and other chunks in flight,
+        // whatever the machine's speed. The collection then changes, and --resume must read the stored
+        // ranges, each after its last committed _id.
+        Collection c = Collection.Make();
+        string schema = _schemas.New("lr_kill");
+        string app = FaultScope.NewAppName("lrkill");
+        int port;
+        await using (var first = new WireServer())
+        {
+            port = first.Port;
+            first.AddDocuments("sample_db", "users", c.Original(bad: false));
+            string runId = Checkpoints.RunId(Checkpoints.SourceIdentity(Uri(port), null)!, File.ReadAllBytes(SeedData.Mapping), schema, 1 << 20);
+            using var hold = CheckpointHold.From(runId, (2L << 24) | 1);
+            using (EtlfastProcess p = EtlfastProcess.Start("load", "--from", Uri(port), "-m", SeedData.Mapping, "--to", FaultScope.Target(app),
+                "--schema", schema, "--chunk-size", "1", "-j", "2"))
+            {
+                Backends.WaitUntilWaiting(p, app, CheckpointHold.HeldStatement, 1, TimeSpan.FromSeconds(120));
+                p.Signal(PosixSignals.SIGKILL);
+                Assert.Equal(128 + PosixSignals.SIGKILL, p.WaitForExit(TimeSpan.FromSeconds(30)));
+            }
+            hold.Release();
+            Backends.WaitUntilGone(app, TimeSpan.FromSeconds(30));
+        }
+        HashSet<long> committed = CommittedUsers(schema);
+        Assert.True(committed.Count > 0, "nothing was committed before the kill, so the resume proves nothing");
+
+        await using (var second = new WireServer(port))
+        {
+            second.AddDocuments("sample_db", "users", c.Changed());
+            CliResult r = Etlfast.Load(Uri(port), SeedData.Mapping, schema, "-j", "2", "--chunk-size", "1", "--resume").Ok();
+            Assert.Contains("go on after the last _id they committed", r.Err);
         }
         AssertExact(c, committed, schema);
     }
