@@ -88,13 +88,19 @@ internal sealed class EtlfastProcess : IDisposable
     /// <summary>Like <see cref="Start(string[])"/>, with extra environment variables for the child alone.</summary>
     public static EtlfastProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var psi = new ProcessStartInfo(DotnetHost)
+        // Through env(1), which execs in place (same pid): SIGINT and SIGQUIT back to their defaults. A
+        // runner started in the background by a non-interactive shell (`cmd &`, nohup, some CI agents)
+        // ignores both, the ignoring is inherited, and etlfast, like any Unix program, then honours it:
+        // a Ctrl-C test would send a signal the process never sees.
+        var psi = new ProcessStartInfo("env")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
+        psi.ArgumentList.Add("--default-signal=INT,QUIT");
+        psi.ArgumentList.Add(DotnetHost);
         psi.ArgumentList.Add(DllPath);
         foreach (string a in args)
         {
