@@ -30,7 +30,9 @@ cp "$bin" "$root/etlfast"
 linked=$(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}')
 # What .NET opens at run time: OpenSSL 3 by soname, from wherever the dynamic linker finds it.
 for soname in libssl.so.3 libcrypto.so.3; do
-  path=$(ldconfig -p | awk -v n="$soname" '$1 == n && /x86-64/ {print $NF; exit}')
+  # awk reads to the end: an early exit would let ldconfig die of SIGPIPE now and then, and with
+  # pipefail and set -e that ended this script without a word (a flaky AOT smoke).
+  path=$(ldconfig -p | awk -v n="$soname" '$1 == n && /x86-64/ && !found {print $NF; found = 1}')
   [ -n "$path" ] || fail "$soname is not installed (apt-get install libssl3)"
   linked="$linked $path $(ldd "$path" | awk '$2 == "=>" && $3 ~ /^\// {print $3}')"
 done
