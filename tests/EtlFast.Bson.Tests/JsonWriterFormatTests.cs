@@ -351,13 +351,20 @@ public sealed class JsonWriterFormatTests
         {
             WriteOnce(bson, output); // warm up: JIT, statics, tiering
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 500; i++)
+        // Up to three batches, one of which must allocate nothing at all: an allocation per document would
+        // show in every batch, while the runtime's own one-time work (a tier-up landing mid-batch: 2,088
+        // bytes once in a clean-clone run) can touch one batch only.
+        var batches = new List<long>();
+        for (int batch = 0; batch < 3 && (batches.Count == 0 || batches[^1] != 0); batch++)
         {
-            WriteOnce(bson, output);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 500; i++)
+            {
+                WriteOnce(bson, output);
+            }
+            batches.Add(GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        Assert.True(batches[^1] == 0, $"bytes allocated by each batch of 500 documents: {string.Join(", ", batches)}");
         Assert.StartsWith("{\"_id\":42,", Encoding.UTF8.GetString(output.WrittenSpan), StringComparison.Ordinal);
 
         static void WriteOnce(byte[] bson, ArrayBufferWriter<byte> output)
