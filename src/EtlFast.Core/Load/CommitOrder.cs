@@ -13,8 +13,6 @@ namespace EtlFast.Core.Load;
 /// </summary>
 internal sealed class CommitOrder
 {
-    private const long SequenceMask = (1L << MongoRangeReader.SequenceBits) - 1;
-
     private readonly Dictionary<int, long> _next = [];
 
     /// <summary>Each range's next chunk to commit is its <paramref name="starts"/> entry's sequence (absent: 0).</summary>
@@ -65,5 +63,5 @@ internal sealed class CommitOrder
         }
     }
 
-    private static (int Range, long Sequence) Split(long chunkIndex) => ((int)(chunkIndex >> MongoRangeReader.SequenceBits), chunkIndex & SequenceMask);
+    private static (int Range, long Sequence) Split(long chunkIndex) => ((int)(chunkIndex >> MongoRangeReader.SequenceBits), chunkIndex & MongoRangeReader.SequenceMask);
 }

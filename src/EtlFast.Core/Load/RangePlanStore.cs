@@ -31,8 +31,6 @@ internal static class RangePlanStore
         ALTER TABLE {Checkpoints.Schema}.chunks ADD COLUMN IF NOT EXISTS last_id bytea;
         """;
 
-    private const long SequenceMask = (1L << MongoRangeReader.SequenceBits) - 1;
-
     /// <summary>Stores the plan of run <paramref name="runId"/> (replacing any earlier one).</summary>
     public static void Store(NpgsqlConnection conn, string runId, IReadOnlyList<MongoRange> ranges)
     {
@@ -110,7 +108,7 @@ internal static class RangePlanStore
                 {
                     throw Damaged(sourceName, $"committed chunk {chunk} has no last _id");
                 }
-                starts[(int)(chunk >> MongoRangeReader.SequenceBits)] = new RangeStart((chunk & SequenceMask) + 1, (byte[])r.GetValue(1));
+                starts[(int)(chunk >> MongoRangeReader.SequenceBits)] = new RangeStart((chunk & MongoRangeReader.SequenceMask) + 1, (byte[])r.GetValue(1));
             }
         }
         return (ranges, starts);

@@ -34,6 +34,9 @@ internal sealed class MongoRangeReader(MongoSource source, IMongoCollection<RawB
 {
     public const int SequenceBits = 24;
 
+    /// <summary>The sequence part of a chunk index (the range number is above it).</summary>
+    public const long SequenceMask = (1L << SequenceBits) - 1;
+
     private static readonly BsonDocument IdIndex = new("_id", 1);
     private static readonly BsonDocumentSortDefinition<RawBsonDocument> ById = new(new BsonDocument("_id", 1));
 
