@@ -18,7 +18,7 @@ namespace EtlFast.Core.Sources;
 /// 4 bytes: the decompressed size mod 2^32). A fault inside the deflate data has no compressed offset
 /// that GZipStream can give: it is reported at the decompressed offset, with how far the compressed
 /// file had been read. The one valid gzip this refuses is several members concatenated (cat a.gz b.gz),
-/// which mongodump never writes.
+/// which mongodump never writes: the message says so and how to recompress it.
 /// </remarks>
 internal sealed class GunzipStream : Stream
 {
@@ -126,8 +126,11 @@ internal sealed class GunzipStream : Stream
         uint expected = BinaryPrimitives.ReadUInt32LittleEndian(isize);
         if (expected != (uint)_delivered)
         {
+            // Several members concatenated (cat a.gz b.gz) end here too: the last trailer counts only the
+            // last member, and GZipStream does not say where one member ends, so the two cannot be told apart.
             return Fault(length, "compressed",
-                $"the file ends before its gzip stream does: it is truncated ({_delivered} bytes decompressed; the last 4 bytes of a whole file give that size mod 2^32, these say {expected})");
+                $"the file ends before its gzip stream does: it is truncated ({_delivered} bytes decompressed; the last 4 bytes of a whole file give that size mod 2^32, these say {expected}), "
+                + "or it holds several gzip members concatenated (cat a.gz b.gz), which cannot be checked for truncation; recompress such a file as one: gunzip -c FILE | gzip > NEW");
         }
         return null;
     }

@@ -54,6 +54,17 @@ public sealed class DamagedGzipTests : IDisposable
             case "truncated":
                 int cut = gz.Length * 3 / 4;
                 return (gz[..cut], $"at byte {cut} (compressed) of");
+            case "concatenated":
+                // Valid gzip that cannot be checked for truncation: refused, saying how to recompress it.
+                using (var output = new MemoryStream())
+                {
+                    output.Write(gz);
+                    using (var second = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+                    {
+                        second.Write(Plain.Value.AsSpan(0, BitConverter.ToInt32(Plain.Value, 0))); // one more document
+                    }
+                    return (output.ToArray(), $"at byte {output.Length} (compressed) of");
+                }
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind));
         }
@@ -65,6 +76,7 @@ public sealed class DamagedGzipTests : IDisposable
     [InlineData("method", "unknown gzip compression method 7")]
     [InlineData("crc", "fails its CRC32 check")]
     [InlineData("truncated", "it is truncated")]
+    [InlineData("concatenated", "several gzip members concatenated (cat a.gz b.gz)")]
     public void Load_and_verify_stop_with_exit_4_and_the_offset_after_committing_whole_chunks(string kind, string what)
     {
         (byte[] bytes, string expected) = Variant(kind);
