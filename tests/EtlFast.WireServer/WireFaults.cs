@@ -53,7 +53,8 @@ public sealed class WireFaults
 
     /// <summary>
     /// After <paramref name="batches"/> batches have been sent (server-wide from now, or per cursor), the
-    /// request that would get the next batch is answered by closing its connection instead.
+    /// request that would get the next batch is answered by closing its connection instead; server-wide,
+    /// the first getMore at or after the count (a first find is retried by the driver on its own).
     /// </summary>
     public void DropConnectionAfterBatches(int batches, FaultScope scope = FaultScope.Server)
     {
@@ -100,7 +101,11 @@ public sealed class WireFaults
             {
                 return false;
             }
-            bool drop = dropScope == FaultScope.Server ? serverBatches >= dropAfterBatches : cursorBatchesSent >= dropAfterBatches;
+            // Server-wide, only a getMore is dropped (a cursor's later batch): the driver retries a first
+            // find by itself once, so which of the two the count lands on would decide what a test sees.
+            bool drop = dropScope == FaultScope.Server
+                ? serverBatches >= dropAfterBatches && cursorBatchesSent > 0
+                : cursorBatchesSent >= dropAfterBatches;
             if (drop)
             {
                 connectionsDropped++;
