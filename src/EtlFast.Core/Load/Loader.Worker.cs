@@ -87,21 +87,20 @@ public sealed partial class Loader
                     {
                         throw Stuck(chunk, e, stalls);
                     }
-                    if (attempt >= MaxAttempts)
+                    if (attempt >= PgRetry.MaxAttempts)
                     {
                         throw;
                     }
-                    TimeSpan wait = Backoff(attempt);
+                    TimeSpan wait = PgRetry.Backoff(attempt);
                     string why = stalled ? $"no answer for {IoSeconds} s (--io-timeout)" : Innermost(e).Message.ReplaceLineEndings(" ");
                     if (stalled && _conn is not null)
                     {
                         _stuckBackend = _backend;
                     }
-                    loader._observer.Phase($"chunk {chunk.Index} (byte offset {chunk.SourceOffset}) failed: {why}; retrying in {wait.TotalSeconds:N1} s ({attempt}/{MaxAttempts - 1})");
+                    loader._observer.Phase($"chunk {chunk.Index} (byte offset {chunk.SourceOffset}) failed: {why}; retrying in {wait.TotalSeconds:N1} s ({attempt}/{PgRetry.MaxAttempts - 1})");
                     _conn?.Dispose();
                     _conn = null;
-                    stop.WaitHandle.WaitOne(wait);
-                    stop.ThrowIfCancellationRequested(); // the next attempt opens a new connection: a failure to is judged as any other
+                    PgRetry.Wait(attempt, stop); // the next attempt opens a new connection: a failure to is judged as any other
                 }
                 catch (Exception e) when (e is not LoadException && PgFaults.Classify(e) == PgFault.DiskFull)
                 {
@@ -265,7 +264,7 @@ public sealed partial class Loader
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new LoadException(FailureKind.Data, $"could not write the reject file {loader._rejects.BsonPath}: {e.Message}",
-                    loader._runId is null
+                    loader.RunId is null
                         ? "the rejected documents of the chunk in hand are not in the reject file"
                         : "every committed chunk's rejected documents are also recorded with its checkpoint (table etlfast.rejects): none is lost",
                     "free space in --reject-dir (or name another), then run the same command with --resume: the reject files are rewritten from the checkpoints", e);
@@ -285,10 +284,10 @@ public sealed partial class Loader
                     Copy(conn, chunk, t, buffers[t]);
                     copied[t] = Stopwatch.GetElapsedTime(start).TotalSeconds;
                 }
-                if (loader._runId is not null)
+                if (loader.RunId is not null)
                 {
-                    Checkpoints.Record(conn, loader._runId, chunk.Index, chunk.SourceOffset, documents, rejected, buffers.Sum(b => (long)b.Rows), chunk.LastId);
-                    Checkpoints.RecordRejects(conn, loader._runId, chunk.Index, _pendingRejects);
+                    Checkpoints.Record(conn, loader.RunId, chunk.Index, chunk.SourceOffset, documents, rejected, buffers.Sum(b => (long)b.Rows), chunk.LastId);
+                    Checkpoints.RecordRejects(conn, loader.RunId, chunk.Index, _pendingRejects);
                 }
                 CommitInOrder(tx, chunk);
             }
@@ -397,10 +396,10 @@ public sealed partial class Loader
                 }
                 offset += length;
             }
-            if (loader._runId is not null)
+            if (loader.RunId is not null)
             {
-                Checkpoints.Record(conn, loader._runId, chunk.Index, chunk.SourceOffset, documents, rejected, totals.Sum(), chunk.LastId);
-                Checkpoints.RecordRejects(conn, loader._runId, chunk.Index, _pendingRejects);
+                Checkpoints.Record(conn, loader.RunId, chunk.Index, chunk.SourceOffset, documents, rejected, totals.Sum(), chunk.LastId);
+                Checkpoints.RecordRejects(conn, loader.RunId, chunk.Index, _pendingRejects);
             }
             CommitInOrder(tx, chunk);
             for (int t = 0; t < totals.Length; t++)

@@ -127,6 +127,15 @@ public sealed class PartitionTests : IDisposable
         Assert.False(CheckpointState.Of(conn, schema).Finished, "one partition of two must not mark the load finished");
         Assert.Empty(PgConstraints.Keys(conn, schema)); // keys wait for the last partition
 
+        using (EtlfastProcess restarted = EtlfastProcess.Start(Part(0, "--resume")))
+        {
+            // A pod restarted after its partition finished, while the other has not: nothing to read.
+            Assert.True(restarted.WaitForExit(Bounded) == 0, $"{restarted}");
+            Assert.Contains("nothing to do: partition 0/2", restarted.Err);
+            Assert.Contains("1 of 2 partitions have finished", restarted.Err);
+            Assert.DoesNotContain("loading ", restarted.Err);
+        }
+
         using (EtlfastProcess again = EtlfastProcess.Start(Part(0)))
         {
             Assert.True(again.WaitForExit(Bounded) == 2, $"{again}");
@@ -138,16 +147,31 @@ public sealed class PartitionTests : IDisposable
             Assert.True(wrongCount.WaitForExit(Bounded) == 2, $"{wrongCount}");
             Assert.Contains("split into 2 partitions, not 3", wrongCount.Err);
         }
-        using (EtlfastProcess last = EtlfastProcess.Start(Part(1)))
+        using (var users = TableHold.Request(schema, "users", "ACCESS SHARE"))
         {
-            Assert.True(last.WaitForExit(Bounded) == 0, $"{last}");
-            Assert.Contains("building primary keys", last.Err);
+            // The last partition commits its chunks (COPY does not conflict with the lock), finishes its
+            // part, and is killed while its key build waits: every partition is finished, the load is not.
+            users.WaitGranted();
+            using EtlfastProcess last = EtlfastProcess.Start(Part(1));
+            Backends.WaitUntilWaiting(last, app, $"ALTER TABLE {TestPg.Qualify(schema, "users")} ADD PRIMARY KEY", 1, Bounded);
+            last.Signal(PosixSignals.SIGKILL);
+            last.WaitForExit(Bounded);
         }
-        using (EtlfastProcess resumed = EtlfastProcess.Start(Part(0, "--resume")))
+        Backends.WaitUntilGone(app, Bounded); // its orphaned key build ends once the lock is released
+        Assert.False(CheckpointState.Of(conn, schema).Finished, "killed while building keys, the load must not be marked finished");
+        using (EtlfastProcess finisher = EtlfastProcess.Start(Part(0, "--resume")))
         {
-            // Finished already: a restarted pod passing --resume finds nothing left and must not double anything.
+            // Any partition's restart finishes it, without reading the source again.
+            Assert.True(finisher.WaitForExit(Bounded) == 0, $"{finisher}");
+            Assert.Contains("as have all 2, but the load is not marked finished", finisher.Err);
+            Assert.Contains("building primary keys", finisher.Err);
+            Assert.DoesNotContain("loading ", finisher.Err);
+        }
+        using (EtlfastProcess resumed = EtlfastProcess.Start(Part(1, "--resume")))
+        {
+            // Finished: a restarted pod passing --resume finds nothing left and must not double anything.
             Assert.True(resumed.WaitForExit(Bounded) == 0, $"{resumed}");
-            Assert.Contains("resuming partition 0/2", resumed.Err);
+            Assert.Contains("nothing to do: the load of", resumed.Err);
         }
         SchemaCompare.Equal(conn, data.ReferenceSchema, schema);
         CheckpointState state = CheckpointState.Of(conn, schema);
