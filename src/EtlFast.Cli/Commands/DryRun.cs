@@ -85,7 +85,7 @@ internal static class DryRun
             o.WriteLine("source       standard input (not read by a dry run; its size is unknown)");
             return null;
         }
-        OpenedSource file = SourceOpener.Open(options.From, options.Database ?? plan.Mapping.Database, collection, options.OpenStdin);
+        OpenedSource file = SourceOpener.Open(options.From, options.Database ?? plan.Mapping.Database, collection, options.OpenStdin, SourceOpener.LoadDatabaseHint);
         file.Stream.Dispose(); // opened only to resolve it as the load would; nothing is read
         o.WriteLine($"source       {file.DisplayName}");
         long size = file.Meter.TotalBytes ?? 0;

@@ -57,7 +57,7 @@ public static class Inferrer
         else
         {
             (collection, database) = FileCollection(options.From, options.Collection, database);
-            OpenedSource source = SourceOpener.Open(options.From, database, collection, options.OpenStdin);
+            OpenedSource source = SourceOpener.Open(options.From, database, collection, options.OpenStdin, SourceOpener.InferDatabaseHint);
             walker = new SampleWalker();
             sample = Sampler.FromStream(source, options.SampleSize, walker, cancel);
         }
@@ -109,21 +109,8 @@ public static class Inferrer
             {
                 return (collection, database);
             }
-            string[] files = Directory.GetFiles(from, "*.bson*", SearchOption.AllDirectories)
-                .Where(f => f.EndsWith(".bson", StringComparison.Ordinal) || f.EndsWith(".bson.gz", StringComparison.Ordinal))
-                .Where(f => !Path.GetFileName(f).StartsWith("system.", StringComparison.Ordinal))
-                .Order(StringComparer.Ordinal)
-                .ToArray();
-            if (files.Length != 1)
-            {
-                throw new SourceException(files.Length == 0
-                        ? $"mongodump directory \"{from}\" holds no .bson or .bson.gz file"
-                        : $"mongodump directory \"{from}\" holds {files.Length} collections: {string.Join(", ", files.Take(5).Select(Path.GetFileName))}{(files.Length > 5 ? ", ..." : "")}",
-                    "pass -c/--collection NAME (and -d/--db NAME) to pick one, or point --from at one file");
-            }
-            string dir = Path.GetDirectoryName(Path.GetFullPath(files[0]))!;
-            bool inDatabaseFolder = !string.Equals(dir, Path.GetFullPath(from).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
-            return (CollectionOf(files[0]), database ?? (inDatabaseFolder ? Path.GetFileName(dir) : null));
+            DumpNamespace only = DumpDirectory.Scan(from).Single(database, "pass -c/--collection NAME (and -d/--db NAME) to pick one, or point --from at one file");
+            return (only.Collection, database ?? only.Database);
         }
         return (collection ?? CollectionOf(from), database);
     }

@@ -26,7 +26,7 @@ public static class SourceFactory
             }
             return MongoSource.Open(options.From, database, collection, filter, options.BatchSize, options.ChunkBytes, cancel, readers: options.Jobs, partition: options.Partition, ioTimeout: options.IoTimeout);
         }
-        OpenedSource file = SourceOpener.Open(options.From, options.Database ?? plan.Mapping.Database, collection, options.OpenStdin);
+        OpenedSource file = SourceOpener.Open(options.From, options.Database ?? plan.Mapping.Database, collection, options.OpenStdin, SourceOpener.LoadDatabaseHint);
         return new StreamChunker(file.Stream, file.DisplayName, options.ChunkBytes) { Meter = file.Meter };
     }
 

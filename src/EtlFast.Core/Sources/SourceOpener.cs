@@ -6,7 +6,14 @@ public sealed record OpenedSource(Stream Stream, string DisplayName, ReadMeter M
 /// <summary>Resolves <c>--from</c>: a .bson or .bson.gz file, a mongodump directory, or "-" for stdin.</summary>
 public static class SourceOpener
 {
-    public static OpenedSource Open(string from, string? database, string collection, Func<Stream> stdin)
+    /// <summary>How a load names the database of a collection found in several databases of a dump.</summary>
+    public const string LoadDatabaseHint = "set \"database\" in the mapping, or pass -d/--db NAME";
+
+    /// <summary>How infer, which has no mapping, names it.</summary>
+    public const string InferDatabaseHint = "pass -d/--db NAME to choose the database";
+
+    /// <param name="chooseHint">How the command at hand names a database (<see cref="LoadDatabaseHint"/>, <see cref="InferDatabaseHint"/>).</param>
+    public static OpenedSource Open(string from, string? database, string collection, Func<Stream> stdin, string chooseHint)
     {
         if (from == "-")
         {
@@ -16,7 +23,7 @@ public static class SourceOpener
         string path = from;
         if (Directory.Exists(from))
         {
-            path = FindInDump(from, database, collection);
+            path = DumpDirectory.Scan(from).Find(database, collection, chooseHint).DataFile!;
         }
         else if (!File.Exists(from))
         {
@@ -32,41 +39,6 @@ public static class SourceOpener
         }
         var meter = new ReadMeter(file.Length, compressed: false);
         return new OpenedSource(new MeteredStream(file, meter), path, meter);
-    }
-
-    /// <summary>mongodump writes DIR/db/collection.bson[.gz] (or DIR/collection.bson when given a database directory).</summary>
-    private static string FindInDump(string dir, string? database, string collection)
-    {
-        var candidates = new List<string>();
-        foreach (string name in new[] { collection + ".bson", collection + ".bson.gz" })
-        {
-            if (database is not null)
-            {
-                candidates.Add(Path.Combine(dir, database, name));
-            }
-            candidates.Add(Path.Combine(dir, name));
-        }
-        foreach (string c in candidates)
-        {
-            if (File.Exists(c))
-            {
-                return c;
-            }
-        }
-        string[] found = Directory.GetFiles(dir, collection + ".bson*", SearchOption.AllDirectories)
-            .Where(f => f.EndsWith(".bson", StringComparison.Ordinal) || f.EndsWith(".bson.gz", StringComparison.Ordinal))
-            .ToArray();
-        if (found.Length == 1)
-        {
-            return found[0];
-        }
-        if (found.Length > 1)
-        {
-            throw new SourceException($"mongodump directory \"{dir}\" holds several files for collection \"{collection}\": {string.Join(", ", found)}",
-                "set \"database\" in the mapping, or point --from at one file");
-        }
-        throw new SourceException($"mongodump directory \"{dir}\" has no {collection}.bson or {collection}.bson.gz",
-            $"the mapping names collection \"{collection}\"{(database is null ? "" : $" of database \"{database}\"")}; check --from and the mapping");
     }
 }
 

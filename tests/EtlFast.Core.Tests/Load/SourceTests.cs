@@ -117,7 +117,7 @@ public sealed class SourceTests : IDisposable
         else
         {
             _dir.Write("dump/sample_db/other.bson", SeedData.Get(5, seed: 99).Bytes);
-            Etlfast.Load(_dir.File("dump"), SeedData.Mapping, schema).Fails(2, "users.bson");
+            Etlfast.Load(_dir.File("dump"), SeedData.Mapping, schema).Fails(2, "has no collection sample_db.users", "sample_db.other");
         }
         using NpgsqlConnection conn = TestPg.Open();
         Assert.True(PgTable.Tables(conn, schema).Count == 0,

@@ -1,0 +1,132 @@
+using System.Text;
+using EtlFast.Core.Tests.TestSupport;
+using Npgsql;
+
+namespace EtlFast.Core.Tests.Load;
+
+/// <summary>
+/// Which file of a mongodump directory a load or an infer reads, and what it says when the dump does not
+/// hold what the mapping names: another database's collection of the same name is never taken.
+/// </summary>
+public sealed class DumpDirectoryTests : IDisposable
+{
+    private readonly Schemas _schemas = new();
+    private readonly ScratchDir _dir = new("etlfast-dumpdir-");
+
+    public void Dispose()
+    {
+        _schemas.Dispose();
+        _dir.Dispose();
+    }
+
+    private static string MetadataOf(string collection, string type = "collection", string options = "{}") =>
+        $$"""{"options":{{options}},"indexes":[],"uuid":"3b241101e2bb42558caf4136c566a962","collectionName":"{{collection}}","type":"{{type}}"}""";
+
+    /// <summary>The seed mapping without its "database", as a user who leaves it out writes it.</summary>
+    private string MappingWithoutDatabase()
+    {
+        string text = File.ReadAllText(SeedData.Mapping);
+        Assert.Contains("\"database\": \"sample_db\",", text);
+        return _dir.Write("no-db.json", text.Replace("\"database\": \"sample_db\",", ""));
+    }
+
+    private static void AssertNoTables(string schema)
+    {
+        using NpgsqlConnection conn = TestPg.Open();
+        Assert.True(PgTable.Tables(conn, schema).Count == 0, $"a refused load left tables: {string.Join(", ", PgTable.Tables(conn, schema))}");
+    }
+
+    [Fact]
+    public void A_database_the_dump_lacks_is_refused_instead_of_loading_another_databases_collection()
+    {
+        _dir.Write("dump/other_db/users.bson", SeedData.Get(5, seed: 99).Bytes);
+        _dir.Write("dump/other_db/users.metadata.json", MetadataOf("users"));
+        string schema = _schemas.New("dump_wrong_db");
+
+        Etlfast.Load(_dir.File("dump"), SeedData.Mapping, schema)
+            .Fails(2, "has no collection sample_db.users", "it holds other_db.users", "\"database\" in the mapping", "-d/--db");
+        AssertNoTables(schema);
+
+        // Naming the database that holds it loads it.
+        Etlfast.Load(_dir.File("dump"), SeedData.Mapping, schema, "-d", "other_db").Ok();
+        using NpgsqlConnection conn = TestPg.Open();
+        SeedData.AssertLoaded(conn, schema, SeedData.Get(5, seed: 99).Tables);
+    }
+
+    [Fact]
+    public void A_collection_in_several_databases_needs_its_database_and_each_command_says_how()
+    {
+        _dir.Write("dump/a/users.bson", SeedData.Get(5, seed: 1).Bytes);
+        _dir.Write("dump/b/users.bson", SeedData.Get(5, seed: 2).Bytes);
+        string schema = _schemas.New("dump_ambiguous");
+
+        Etlfast.Load(_dir.File("dump"), MappingWithoutDatabase(), schema)
+            .Fails(2, "holds collection \"users\" in 2 databases: a.users, b.users", "set \"database\" in the mapping");
+        AssertNoTables(schema);
+
+        CliResult infer = Etlfast.Run(["infer", "--from", _dir.File("dump"), "-c", "users"])
+            .Fails(2, "in 2 databases: a.users, b.users", "-d/--db");
+        Assert.DoesNotContain("mapping", infer.Err.Split('\n').Single(l => l.StartsWith("Hint:", StringComparison.Ordinal)));
+
+        Etlfast.Run(["infer", "--from", _dir.File("dump"), "-c", "users", "-d", "b"]).Ok();
+        Etlfast.Load(_dir.File("dump"), MappingWithoutDatabase(), schema, "-d", "b").Ok();
+        using NpgsqlConnection conn = TestPg.Open();
+        SeedData.AssertLoaded(conn, schema, SeedData.Get(5, seed: 2).Tables);
+    }
+
+    [Fact]
+    public void Infer_without_a_collection_lists_the_dumps_collections_with_their_databases()
+    {
+        _dir.Write("dump/shop/orders.bson", SeedData.Get(3, seed: 1).Bytes);
+        _dir.Write("dump/shop/users.bson", SeedData.Get(3, seed: 2).Bytes);
+        _dir.Write("dump/crm/users.bson", SeedData.Get(3, seed: 3).Bytes);
+        _dir.Write("dump/crm/active.metadata.json", MetadataOf("active", "view", """{"viewOn":"users","pipeline":[]}"""));
+
+        Etlfast.Run(["infer", "--from", _dir.File("dump")])
+            .Fails(2, "holds 3 collections: crm.users, shop.orders, shop.users", "-c/--collection");
+        // Within one database, its only collection is the one meant (the view is not a collection).
+        CliResult r = Etlfast.Run(["infer", "--from", _dir.File("dump"), "-d", "crm"]).Ok();
+        Assert.Contains("\"collection\": \"users\"", r.Out);
+        Assert.Contains("\"database\": \"crm\"", r.Out);
+    }
+
+    [Fact]
+    public void A_collection_dumped_both_plain_and_gzipped_is_refused_naming_both_files()
+    {
+        byte[] bytes = SeedData.Get(5, seed: 4).Bytes;
+        _dir.Write("dump/sample_db/users.bson", bytes);
+        _dir.Write("dump/sample_db/users.bson.gz", bytes);
+        string schema = _schemas.New("dump_twice");
+
+        Etlfast.Load(_dir.File("dump"), SeedData.Mapping, schema)
+            .Fails(2, "sample_db.users is dumped twice", Path.Combine("sample_db", "users.bson"), Path.Combine("sample_db", "users.bson.gz"));
+        AssertNoTables(schema);
+    }
+
+    [Fact]
+    public void A_view_and_a_time_series_collection_are_named_for_what_they_are()
+    {
+        _dir.Write("dump/sample_db/users.metadata.json", MetadataOf("users", "view", """{"viewOn":"people","pipeline":[]}"""));
+        _dir.Write("dump/ts_db/users.metadata.json", MetadataOf("users", "timeseries", """{"timeseries":{"timeField":"ts"}}"""));
+        _dir.Write("dump/ts_db/system.buckets.users.bson", SeedData.Get(2, seed: 5).Bytes);
+        string schema = _schemas.New("dump_view");
+
+        Etlfast.Load(_dir.File("dump"), SeedData.Mapping, schema).Fails(2, "sample_db.users is a view on \"people\"", "no documents of its own");
+        Etlfast.Load(_dir.File("dump"), SeedData.Mapping, schema, "-d", "ts_db").Fails(2, "ts_db.users is a time-series collection");
+        AssertNoTables(schema);
+    }
+
+    [Fact]
+    public void A_collection_whose_file_name_mongodump_escaped_is_found_by_its_real_name()
+    {
+        SeedData data = SeedData.Get(7, seed: 6);
+        // mongodump percent-escapes characters it will not put in a file name, and keeps the real name in the metadata.
+        _dir.Write("dump/sample_db/caf%C3%A9s.bson", data.Bytes);
+        _dir.Write("dump/sample_db/caf%C3%A9s.metadata.json", Encoding.UTF8.GetBytes(MetadataOf("cafés")));
+        string schema = _schemas.New("dump_escaped");
+
+        Etlfast.Load(_dir.File("dump/sample_db"), SeedData.Mapping, schema, "-c", "cafés").Ok();
+        using NpgsqlConnection conn = TestPg.Open();
+        SeedData.AssertLoaded(conn, schema, data.Tables);
+    }
+}
