@@ -16,7 +16,6 @@ internal sealed class ConstraintBuilder(LoadPlan plan, LoadOptions options, stri
     private static readonly string[] WaveNames = ["primary keys", "unique indexes", "foreign keys", "indexes"];
 
     private readonly CancellationTokenSource _cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
-    private Exception? _failure;
 
     /// <summary>Keys are being built again after duplicates were rejected: those built before count as done.</summary>
     private bool _keysRebuilt;
@@ -74,10 +73,11 @@ internal sealed class ConstraintBuilder(LoadPlan plan, LoadOptions options, stri
     private void RunParallel(IReadOnlyList<string> statements, ConcurrentQueue<(string Sql, LoadException Error)>? duplicates = null)
     {
         int next = -1;
+        var failure = new FirstFailure(_cancel);
         var threads = new Thread[Math.Min(options.Jobs, statements.Count)];
         for (int i = 0; i < threads.Length; i++)
         {
-            threads[i] = new Thread(() => Guard(() =>
+            threads[i] = new Thread(() => failure.Guard(() =>
             {
                 NpgsqlConnection? conn = null;
                 try
@@ -106,11 +106,7 @@ internal sealed class ConstraintBuilder(LoadPlan plan, LoadOptions options, stri
         {
             t.Join();
         }
-        if (_failure is { } f && !stop.IsCancellationRequested)
-        {
-            throw steps.Translate(f);
-        }
-        _cancel.Token.ThrowIfCancellationRequested();
+        failure.ThrowIfFailed(steps, stop);
     }
 
     /// <summary>
@@ -147,22 +143,6 @@ internal sealed class ConstraintBuilder(LoadPlan plan, LoadOptions options, stri
                 conn = null;
                 PgRetry.Wait(attempt, _cancel.Token);
             }
-        }
-    }
-
-    private void Guard(Action action)
-    {
-        try
-        {
-            action();
-        }
-        catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
-        {
-        }
-        catch (Exception e)
-        {
-            Interlocked.CompareExchange(ref _failure, e, null);
-            _cancel.Cancel();
         }
     }
 }

@@ -25,7 +25,7 @@ public sealed partial class Loader
     private readonly CancellationTokenSource _stop;
     private readonly CancellationToken _userCancel;
     private readonly RejectSink _rejects;
-    private Exception? _failure;
+    private readonly FirstFailure _failure;
     private readonly bool _live;
     /// <summary>With checkpoints on a live source: each range's chunks commit in order.</summary>
     private CommitOrder? _commitOrder;
@@ -43,6 +43,7 @@ public sealed partial class Loader
         _ledger = new RunLedger(plan, options, observer, _steps);
         _userCancel = cancel;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        _failure = new FirstFailure(_stop);
         _rejects = new RejectSink(options.RejectDir, RejectFileStem(plan, options));
         _live = MongoSource.IsMongoUri(options.From);
     }
@@ -189,12 +190,12 @@ public sealed partial class Loader
         {
             var w = new Worker(this, source.DisplayName);
             workers.Add(w);
-            threads[i] = new Thread(() => Guard(() => w.Run(chunks.Reader))) { Name = $"etlfast-worker-{i}", IsBackground = true };
+            threads[i] = new Thread(() => _failure.Guard(() => w.Run(chunks.Reader))) { Name = $"etlfast-worker-{i}", IsBackground = true };
             threads[i].Start();
         }
         Exception? sourceFault = null;
         long ownBytes = 0;
-        Guard(() =>
+        _failure.Guard(() =>
         {
             while (!_stop.IsCancellationRequested && NextChunk(source, ref sourceFault) is { } chunk)
             {
@@ -223,7 +224,7 @@ public sealed partial class Loader
         if (sourceFault is not null)
         {
             // Reported after the whole chunks cut before the fault were loaded: they are good data.
-            Interlocked.CompareExchange(ref _failure, sourceFault, null);
+            _failure.Keep(sourceFault);
         }
     }
 
@@ -241,30 +242,7 @@ public sealed partial class Loader
         }
     }
 
-    private void Guard(Action action)
-    {
-        try
-        {
-            action();
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-        }
-        catch (Exception e)
-        {
-            Interlocked.CompareExchange(ref _failure, e, null);
-            _stop.Cancel();
-        }
-    }
-
-    private void ThrowIfFailed()
-    {
-        if (_failure is { } f && !_userCancel.IsCancellationRequested)
-        {
-            throw _steps.Translate(f);
-        }
-        _stop.Token.ThrowIfCancellationRequested();
-    }
+    private void ThrowIfFailed() => _failure.ThrowIfFailed(_steps, _userCancel);
 
     internal NpgsqlConnection Open() => _steps.Open();
 

@@ -1,4 +1,5 @@
 using EtlFast.PgCopy;
+using EtlFast.Core.Load;
 using System.Collections.Concurrent;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -35,7 +36,7 @@ public sealed class MongoSource : IChunkSource
     private long _cut;
     private long _position;
     private long _reopened;
-    private Exception? _failure;
+    private readonly FirstFailure _failure;
     private bool _disposed;
 
     private MongoSource(MongoClient client, IMongoCollection<RawBsonDocument> collection, IReadOnlyList<MongoRange> planned, MongoRetry retry,
@@ -53,6 +54,7 @@ public sealed class MongoSource : IChunkSource
         ChunkBytes = chunkBytes;
         Blocks = new ChunkBlockPool(chunkBytes + (chunkBytes / 4));
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        _failure = new FirstFailure(_stop);
     }
 
     /// <summary>
@@ -261,7 +263,7 @@ public sealed class MongoSource : IChunkSource
 
     private void ThrowIfFailed()
     {
-        if (Volatile.Read(ref _failure) is { } f)
+        if (_failure.First is { } f)
         {
             throw f;
         }
@@ -271,22 +273,16 @@ public sealed class MongoSource : IChunkSource
     {
         try
         {
-            int r;
-            while (!_stop.IsCancellationRequested && (r = Interlocked.Increment(ref _nextRange)) < _ranges.Count)
+            // Any failure of a reader thread must reach Next(), not kill the process.
+            _failure.Guard(() =>
             {
-                MongoRange range = _ranges[r];
-                reader.Read(range, _starts.GetValueOrDefault(range.Number, RangeStart.Beginning), _stop.Token);
-            }
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-        }
-#pragma warning disable CA1031 // any failure of a reader thread must reach Next(), not kill the process
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            Interlocked.CompareExchange(ref _failure, e, null);
-            _stop.Cancel();
+                int r;
+                while (!_stop.IsCancellationRequested && (r = Interlocked.Increment(ref _nextRange)) < _ranges.Count)
+                {
+                    MongoRange range = _ranges[r];
+                    reader.Read(range, _starts.GetValueOrDefault(range.Number, RangeStart.Beginning), _stop.Token);
+                }
+            });
         }
         finally
         {
