@@ -14,7 +14,7 @@ public sealed class ArchiveWriter : IDisposable
 {
     private readonly Stream _out;
     private readonly int _blockBytes;
-    private readonly (string Db, string Collection)[] _namespaces;
+    private readonly ArchiveNamespace[] _namespaces;
     private readonly ArchiveCrc[] _crcs;
     private readonly bool[] _completed;
     private readonly BsonWriter _doc = new();
@@ -23,7 +23,13 @@ public sealed class ArchiveWriter : IDisposable
 
     /// <param name="namespaces">Every namespace the archive will hold, as (database, collection); the prelude lists them in this order.</param>
     /// <param name="blockBytes">Document bytes after which a block is closed and a new one started (mongodump's is 16 MiB).</param>
-    public ArchiveWriter(Stream output, IReadOnlyList<(string Db, string Collection)> namespaces, int blockBytes = 16 << 20, string toolVersion = "etlfast")
+    public ArchiveWriter(Stream output, IReadOnlyList<(string Db, string Collection)> namespaces, int blockBytes = 16 << 20)
+        : this(output, namespaces.Select(n => new ArchiveNamespace(n.Db, n.Collection, ArchiveNamespaceKind.Collection, null)).ToList(), blockBytes)
+    {
+    }
+
+    /// <param name="namespaces">Every namespace, with its kind: a view or time-series namespace is listed as such in the prelude (a view's blocks hold nothing; a time-series one's go to its buckets collection).</param>
+    public ArchiveWriter(Stream output, IReadOnlyList<ArchiveNamespace> namespaces, int blockBytes = 16 << 20, string toolVersion = "etlfast")
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(blockBytes, 1);
         _out = output;
@@ -41,14 +47,20 @@ public sealed class ArchiveWriter : IDisposable
         _doc.WriteString("server_version"u8, "".AsSpan());
         _doc.WriteString("tool_version"u8, toolVersion.AsSpan());
         Flush();
-        foreach ((string db, string collection) in _namespaces)
+        foreach (ArchiveNamespace ns in _namespaces)
         {
+            (string type, string options) = ns.Kind switch
+            {
+                ArchiveNamespaceKind.View => ("view", $"{{\"viewOn\":{JsonString(ns.ViewOn ?? "")},\"pipeline\":[]}}"),
+                ArchiveNamespaceKind.TimeSeries => ("timeseries", "{\"timeseries\":{\"timeField\":\"ts\"}}"),
+                _ => ("collection", "{}"),
+            };
             _doc.WriteStartDocument();
-            _doc.WriteString("db"u8, db.AsSpan());
-            _doc.WriteString("collection"u8, collection.AsSpan());
-            _doc.WriteString("metadata"u8, "{\"options\":{},\"indexes\":[],\"type\":\"collection\"}".AsSpan());
+            _doc.WriteString("db"u8, ns.Database.AsSpan());
+            _doc.WriteString("collection"u8, ns.Collection.AsSpan());
+            _doc.WriteString("metadata"u8, $"{{\"options\":{options},\"indexes\":[],\"type\":\"{type}\"}}".AsSpan());
             _doc.WriteInt32("size"u8, 0);
-            _doc.WriteString("type"u8, "".AsSpan());
+            _doc.WriteString("type"u8, type.AsSpan());
             Flush();
         }
         Terminator();
@@ -105,7 +117,9 @@ public sealed class ArchiveWriter : IDisposable
         }
     }
 
-    private string Name(int ns) => _namespaces[ns].Db + "." + _namespaces[ns].Collection;
+    private string Name(int ns) => _namespaces[ns].Name;
+
+    private static string JsonString(string s) => System.Text.Json.JsonSerializer.Serialize(s, ArchiveJson.Default.String);
 
     private void CloseBlock()
     {
@@ -120,8 +134,8 @@ public sealed class ArchiveWriter : IDisposable
     private void Header(int ns, bool eof, ulong crc)
     {
         _doc.WriteStartDocument();
-        _doc.WriteString("db"u8, _namespaces[ns].Db.AsSpan());
-        _doc.WriteString("collection"u8, _namespaces[ns].Collection.AsSpan());
+        _doc.WriteString("db"u8, _namespaces[ns].Database.AsSpan());
+        _doc.WriteString("collection"u8, _namespaces[ns].DataCollection.AsSpan());
         _doc.WriteBoolean("EOF"u8, eof);
         _doc.WriteInt64("CRC"u8, unchecked((long)crc));
         Flush();
@@ -143,3 +157,6 @@ public sealed class ArchiveWriter : IDisposable
 
     public void Dispose() => _doc.Dispose();
 }
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+internal sealed partial class ArchiveJson : System.Text.Json.Serialization.JsonSerializerContext;
