@@ -27,7 +27,7 @@ public static class SourceOpener
         else if (!File.Exists(from))
         {
             throw new SourceException($"source \"{from}\" does not exist",
-                "give a .bson or .bson.gz file, a mongodump output directory, or - for standard input");
+                "give a .bson or .bson.gz file, a mongodump output directory or archive, or - for standard input");
         }
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
         if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
