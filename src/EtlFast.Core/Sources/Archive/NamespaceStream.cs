@@ -61,27 +61,32 @@ internal sealed class NamespaceStream : Stream
         }
     }
 
+    /// <summary>Fills as much of <paramref name="buffer"/> as the namespace has, across documents and blocks (a chunk is read in few calls, not one per document).</summary>
     private int ReadCore(Span<byte> buffer)
     {
-        while (!buffer.IsEmpty)
+        int total = 0;
+        while (total < buffer.Length)
         {
+            Span<byte> rest = buffer[total..];
             if (_prefixLeft > 0)
             {
-                int n = Math.Min(_prefixLeft, buffer.Length);
+                int n = Math.Min(_prefixLeft, rest.Length);
                 ReadOnlySpan<byte> part = _prefix.AsSpan(4 - _prefixLeft, n);
-                part.CopyTo(buffer);
+                part.CopyTo(rest);
                 _crc.Append(part);
                 _prefixLeft -= n;
-                return n;
+                total += n;
+                continue;
             }
             if (_docLeft > 0)
             {
-                return CopyDocumentBytes(buffer);
+                total += CopyDocumentBytes(rest);
+                continue;
             }
             switch (_where)
             {
                 case Where.Done:
-                    return 0;
+                    return total;
                 case Where.BetweenBlocks:
                     StartBlock();
                     break;
@@ -90,7 +95,7 @@ internal sealed class NamespaceStream : Stream
                     break;
             }
         }
-        return 0;
+        return total;
     }
 
     /// <summary>Hands out the next bytes of a selected document; at its last byte, checks its terminator.</summary>
