@@ -32,4 +32,9 @@ public enum BsonErrorKind
     /// the layer below the framer, with the offset it can know (see the message: compressed or decompressed).
     /// </summary>
     DecompressionFailed,
+    /// <summary>
+    /// A mongodump archive's framing is damaged (truncated, a CRC mismatch, a block the prelude does not
+    /// list, a bad length). Raised by the archive reader below the framer, with the offset in the archive.
+    /// </summary>
+    ArchiveDamaged,
 }

@@ -1,14 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
 using EtlFast.Core.Generation;
+using EtlFast.Core.Sources.Archive;
 
 namespace EtlFast.Cli.Commands;
 
-/// <summary><c>etlfast gen users --count N -o FILE</c>: writes the seed benchmark's documents as a .bson file.</summary>
+/// <summary><c>etlfast gen users --count N -o FILE</c>: writes the seed benchmark's documents as a .bson file or a mongodump archive.</summary>
 internal static class GenCommand
 {
     public const string HelpText = """
-        etlfast gen - generate sample data as a mongodump-compatible .bson file
+        etlfast gen - generate sample data as a mongodump-compatible .bson file or mongodump archive
 
         Usage:
           etlfast gen users --count N -o FILE [--seed S] [-q]
@@ -22,6 +23,8 @@ internal static class GenCommand
           -n, --count N        how many documents to write, 0 to 2147483647 (required; 1_000_000 is accepted)
           -o, --output FILE    the file to write (required). The data goes to FILE.tmp, renamed to FILE once
                                complete, so FILE never holds a partial run. A name ending in .gz is gzip-compressed.
+                               A name ending in .archive or .archive.gz is a mongodump archive (what
+                               mongodump --archive [--gzip] writes) holding the namespace sample_db.users.
                                "-" writes to standard output.
               --seed S         seed of the pseudo-random generator, 0 to 9223372036854775807 (default 42).
                                The same seed and count always give the same bytes; dates count back from
@@ -34,6 +37,7 @@ internal static class GenCommand
         Examples:
           etlfast gen users --count 10000 -o users.bson
           etlfast gen users --count 1_000_000 --seed 7 -o users.bson.gz
+          etlfast gen users --count 10000 -o sample.archive.gz && mongorestore --gzip --archive=sample.archive.gz
           etlfast gen users -n 1000 -q -o - | mongorestore --db sample_db --collection users -
 
         Exit codes:
@@ -120,8 +124,22 @@ internal static class GenCommand
     private static GenerationProgress Generate(Stream output, GenOptions options, GenProgress progress, CliContext ctx)
     {
         var generator = new SeedUsersGenerator(options.Seed);
-        return generator.WriteUsers(output, options.Count, options.Quiet ? null : progress.Report, ctx.Cancellation);
+        if (!IsArchive(options.Output))
+        {
+            return generator.WriteUsers(output, options.Count, options.Quiet ? null : progress.Report, ctx.Cancellation);
+        }
+        using var archive = new ArchiveWriter(output, [(ArchiveDatabase, "users")]);
+        using var users = new ArchiveNamespaceWriter(archive, 0);
+        GenerationProgress done = generator.WriteUsers(users, options.Count, options.Quiet ? null : progress.Report, ctx.Cancellation);
+        users.Complete();
+        return done;
     }
+
+    /// <summary>The database an archive's namespace is given: the one the seed documents and the seed mapping name.</summary>
+    private const string ArchiveDatabase = "sample_db";
+
+    private static bool IsArchive(string path) =>
+        path.EndsWith(".archive", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".archive.gz", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The validated flags of one run.</summary>
     private sealed class GenOptions

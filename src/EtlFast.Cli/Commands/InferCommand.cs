@@ -22,7 +22,9 @@ internal static class InferCommand
 
         Options:
           --from SOURCE          a mongodump .bson or .bson.gz file, a mongodump output directory
-                                 (DIR/db/collection.bson[.gz]), - for standard input, or a live MongoDB:
+                                 (DIR/db/collection.bson[.gz]), a mongodump --archive file (plain or
+                                 --gzip; -c, and -d if the name is in several databases, pick the
+                                 namespace), - for standard input (.bson or an archive), or a live MongoDB:
                                  mongodb://[user:pass@]host/... or mongodb+srv://... (the same
                                  connection handling as "etlfast load")
         {1}
@@ -46,7 +48,8 @@ internal static class InferCommand
         Examples:
           etlfast infer --from users.bson -o users.json
           etlfast infer --from dump/ -c users --sample 5000 -o users.json
-          mongodump --archive ... (or any .bson stream) | etlfast infer --from - -c users > users.json
+          mongodump --archive --db=app | etlfast infer --from - -c users > users.json
+          etlfast infer --from app.archive.gz -d app -c users -o users.json
           etlfast infer --from mongodb://localhost/sample_db -c users -o users.json
           etlfast load --from users.bson --mapping users.json --to postgresql://postgres@localhost/postgres
 

@@ -25,10 +25,13 @@ internal sealed class JobArgs
     /// <summary>Help lines for the shared flags.</summary>
     public const string Help = """
           --from SOURCE          a mongodump .bson or .bson.gz file, a mongodump output directory
-                                 (DIR/db/collection.bson[.gz]: the collection the mapping names), -
-                                 for standard input, or a live MongoDB: mongodb://[user:pass@]host/...
-                                 or mongodb+srv://... (every driver option passes through: TLS,
-                                 replicaSet, authSource, readPreference, compressors ...)
+                                 (DIR/db/collection.bson[.gz]: the collection the mapping names), a
+                                 mongodump --archive file (plain or --gzip, known by its content: the
+                                 namespace the mapping's "database"/"collection" or -d/-c name), -
+                                 for standard input (.bson or an archive), or a live MongoDB:
+                                 mongodb://[user:pass@]host/... or mongodb+srv://... (every driver
+                                 option passes through: TLS, replicaSet, authSource, readPreference,
+                                 compressors ...)
         """ + "\n" + SourceSecrets.Help + "\n" + """
           -m, --mapping FILE     the mapping (JSON): tables, columns, keys, policies; see docs/mapping.md
                                  and examples/seed-users.json

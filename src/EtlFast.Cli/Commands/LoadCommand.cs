@@ -90,7 +90,9 @@ internal static class LoadCommand
         Examples:
           etlfast load --from dump/sample_db/users.bson --mapping examples/seed-users.json \
                        --to postgresql://postgres@localhost/postgres
-          mongodump --archive ... | ...   (use --from - to read .bson from a pipe)
+          mongodump --archive --db=app | etlfast load --from - -m users.json
+          mongodump --archive=app.archive.gz --gzip --db=app
+          etlfast load --from app.archive.gz -m users.json
           PGHOST=db PGUSER=loader etlfast load --from users.bson.gz -m seed.json --mode clean -j 8
 
         """;

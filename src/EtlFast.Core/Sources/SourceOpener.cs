@@ -1,9 +1,14 @@
+using EtlFast.Core.Sources.Archive;
+
 namespace EtlFast.Core.Sources;
 
 /// <summary>A readable BSON stream, how to name it in messages, and how far it has been read.</summary>
 public sealed record OpenedSource(Stream Stream, string DisplayName, ReadMeter Meter);
 
-/// <summary>Resolves <c>--from</c>: a .bson or .bson.gz file, a mongodump directory, or "-" for stdin.</summary>
+/// <summary>
+/// Resolves <c>--from</c>: a .bson or .bson.gz file, a mongodump directory, or "-" for stdin. A file or
+/// stdin that holds a mongodump archive (recognised by its content) yields the selected namespace's documents.
+/// </summary>
 public static class SourceOpener
 {
     /// <summary>How a load names the database of a collection found in several databases of a dump.</summary>
@@ -18,7 +23,8 @@ public static class SourceOpener
         if (from == "-")
         {
             var unknown = new ReadMeter(null, compressed: false);
-            return new OpenedSource(new MeteredStream(new BufferedStream(stdin(), 1 << 20), unknown), "standard input", unknown);
+            Stream input = new MeteredStream(new BufferedStream(stdin(), 1 << 20), unknown);
+            return new OpenedSource(MongodumpArchive.SelectIfArchive(input, "standard input", false, database, collection, drainAtEnd: true), "standard input", unknown);
         }
         string path = from;
         if (Directory.Exists(from))
@@ -28,17 +34,18 @@ public static class SourceOpener
         else if (!File.Exists(from))
         {
             throw new SourceException($"source \"{from}\" does not exist",
-                "give a .bson or .bson.gz file, a mongodump output directory, or - for standard input");
+                "give a .bson or .bson.gz file, a mongodump output directory or archive, or - for standard input");
         }
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
         if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
         {
             // Metered below the decompressor: the compressed size is the only total known in advance.
             var compressed = new ReadMeter(file.Length, compressed: true);
-            return new OpenedSource(new BufferedStream(GunzipStream.Open(file, path, compressed), 1 << 20), path, compressed);
+            Stream gunzipped = new BufferedStream(GunzipStream.Open(file, path, compressed), 1 << 20);
+            return new OpenedSource(MongodumpArchive.SelectIfArchive(gunzipped, path, true, database, collection, drainAtEnd: false), path, compressed);
         }
         var meter = new ReadMeter(file.Length, compressed: false);
-        return new OpenedSource(new MeteredStream(file, meter), path, meter);
+        return new OpenedSource(MongodumpArchive.SelectIfArchive(new MeteredStream(file, meter), path, false, database, collection, drainAtEnd: false), path, meter);
     }
 }
 
