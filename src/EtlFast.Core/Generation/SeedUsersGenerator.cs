@@ -357,21 +357,21 @@ public sealed partial class SeedUsersGenerator
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte[] Pick(ref Xoshiro256 rng, byte[][] words) => words[rng.Below(words.Length)];
+    internal static byte[] Pick(ref Xoshiro256 rng, byte[][] words) => words[rng.Below(words.Length)];
 
     /// <summary>A UTC datetime (ms) uniform in the five years before the reference time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static long Date(ref Xoshiro256 rng) => ReferenceMs - 1 - rng.Below(FiveYearsMs);
+    internal static long Date(ref Xoshiro256 rng) => ReferenceMs - 1 - rng.Below(FiveYearsMs);
 
     /// <summary>Fills <paramref name="dest"/> with ASCII letters (a-z, A-Z), four per random draw.</summary>
-    private static void Letters(ref Xoshiro256 rng, Span<byte> dest)
+    internal static void Letters(ref Xoshiro256 rng, Span<byte> dest)
     {
         ref byte alphabet = ref MemoryMarshal.GetReference("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"u8);
         FillFrom(ref rng, dest, ref alphabet, 52);
     }
 
     /// <summary>Fills <paramref name="dest"/> with lower-case ASCII letters.</summary>
-    private static void LowerLetters(ref Xoshiro256 rng, Span<byte> dest)
+    internal static void LowerLetters(ref Xoshiro256 rng, Span<byte> dest)
     {
         ref byte alphabet = ref MemoryMarshal.GetReference("abcdefghijklmnopqrstuvwxyz"u8);
         FillFrom(ref rng, dest, ref alphabet, 26);

@@ -61,7 +61,7 @@ internal static class SeedVocabulary
 
     public static readonly byte[][] GroupSecond = Words("Group", "Community", "Club", "Circle");
 
-    private static byte[][] Words(params string[] words)
+    internal static byte[][] Words(params string[] words)
     {
         var result = new byte[words.Length][];
         for (int i = 0; i < words.Length; i++)

@@ -29,8 +29,14 @@ public sealed class ArchiveWriter : IDisposable
     }
 
     /// <param name="namespaces">Every namespace, with its kind: a view or time-series namespace is listed as such in the prelude (a view's blocks hold nothing; a time-series one's go to its buckets collection).</param>
-    public ArchiveWriter(Stream output, IReadOnlyList<ArchiveNamespace> namespaces, int blockBytes = 16 << 20, string toolVersion = "etlfast")
+    /// <param name="metadata">Each namespace's metadata JSON as mongodump writes it (options, indexes, type), in the order of <paramref name="namespaces"/>; null for a minimal one.</param>
+    public ArchiveWriter(Stream output, IReadOnlyList<ArchiveNamespace> namespaces, int blockBytes = 16 << 20, string toolVersion = "etlfast",
+        IReadOnlyList<string>? metadata = null)
     {
+        if (metadata is not null && metadata.Count != namespaces.Count)
+        {
+            throw new ArgumentException($"{metadata.Count} metadata documents for {namespaces.Count} namespaces", nameof(metadata));
+        }
         ArgumentOutOfRangeException.ThrowIfLessThan(blockBytes, 1);
         _out = output;
         _blockBytes = blockBytes;
@@ -47,8 +53,9 @@ public sealed class ArchiveWriter : IDisposable
         _doc.WriteString("server_version"u8, "".AsSpan());
         _doc.WriteString("tool_version"u8, toolVersion.AsSpan());
         Flush();
-        foreach (ArchiveNamespace ns in _namespaces)
+        for (int i = 0; i < _namespaces.Length; i++)
         {
+            ArchiveNamespace ns = _namespaces[i];
             (string type, string options) = ns.Kind switch
             {
                 ArchiveNamespaceKind.View => ("view", $"{{\"viewOn\":{JsonString(ns.ViewOn ?? "")},\"pipeline\":[]}}"),
@@ -58,7 +65,7 @@ public sealed class ArchiveWriter : IDisposable
             _doc.WriteStartDocument();
             _doc.WriteString("db"u8, ns.Database.AsSpan());
             _doc.WriteString("collection"u8, ns.Collection.AsSpan());
-            _doc.WriteString("metadata"u8, $"{{\"options\":{options},\"indexes\":[],\"type\":\"{type}\"}}".AsSpan());
+            _doc.WriteString("metadata"u8, (metadata?[i] ?? $"{{\"options\":{options},\"indexes\":[],\"type\":\"{type}\"}}").AsSpan());
             _doc.WriteInt32("size"u8, 0);
             _doc.WriteString("type"u8, type.AsSpan());
             Flush();
