@@ -52,7 +52,9 @@ public sealed class ChangeStreamReader : IDisposable
     }
 
     /// <summary>The position after everything read so far (the server's post-batch resume token): where a restart continues.</summary>
-    public byte[] ResumeToken => (_cutAfter ?? _cursor.GetResumeToken())?.ToBson() ?? throw new InvalidOperationException("the change stream gave no resume token");
+    public byte[] ResumeToken => (_cutAfter ?? _cursor.GetResumeToken())?.ToBson()
+        ?? throw new LoadException(FailureKind.Data, $"the change stream of {_display} gave no resume token, so its position cannot be stored",
+            "servers before MongoDB 4.0.7 send none for a batch without changes", "use MongoDB 4.0.7 or later");
 
     /// <summary>When the last batch stopped before a drop or invalidate: the token of its last change (the post-batch token would pass the drop).</summary>
     private BsonDocument? _cutAfter;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using EtlFast.Core.Load;
 using EtlFast.Core.Plan;
 using EtlFast.Core.Sources;
@@ -68,30 +69,11 @@ public sealed class Syncer(LoadPlan plan, LoadOptions options, ILoadObserver loa
             NpgsqlConnection conn = steps.OpenForChunks();
             try
             {
-                SyncPositions.EnsureTable(conn);
-                SyncPositions.Position? stored = SyncPositions.Read(conn, syncId);
-                if (stored is null)
-                {
-                    // The position comes first: every change from here on is in the stream, whatever the snapshot sees.
-                    using (ChangeStreamReader start = ChangeStreamReader.Open(collection, display, password, null, sync.MaxAwait, sync.BatchSize, cancel))
-                    {
-                        using NpgsqlTransaction tx = conn.BeginTransaction();
-                        SyncPositions.Write(conn, syncId, start.ResumeToken, 0, 0);
-                        tx.Commit();
-                    }
-                    observer.Phase($"sync: change stream position taken; snapshot of {display}");
-                    summary.Snapshot = new Loader(plan, options, loadObserver, cancel).Run();
-                }
-                else
-                {
-                    // A snapshot cut short continues; one that finished says so and nothing is read again.
-                    summary.Snapshot = new Loader(plan, options with { Resume = true }, loadObserver, cancel).Run();
-                }
-                stored = SyncPositions.Read(conn, syncId)!;
-                observer.Phase($"sync: following the change stream of {display} ({stored.Applied:N0} changes applied before)");
-                applier.Prepare(conn);
-                using ChangeStreamReader reader = ChangeStreamReader.Open(collection, display, password, stored.ResumeToken, sync.MaxAwait, sync.BatchSize, cancel);
-                Follow(reader, applier, ref conn, steps, syncId, sync, summary);
+                RunOn(ref conn, collection, display, password, applier, steps, syncId, sync, summary);
+            }
+            catch (Exception e) when (e is NpgsqlException or SocketException or IOException)
+            {
+                throw steps.Translate(e);
             }
             finally
             {
@@ -100,6 +82,35 @@ public sealed class Syncer(LoadPlan plan, LoadOptions options, ILoadObserver loa
         }
         summary.Seconds = clock.Elapsed.TotalSeconds;
         return summary;
+    }
+
+    private void RunOn(ref NpgsqlConnection conn, IMongoCollection<RawBsonDocument> collection, string display, string? password, ChangeApplier applier,
+        PgSteps steps, string syncId, SyncOptions sync, SyncSummary summary)
+    {
+        SyncPositions.EnsureTable(conn);
+        SyncPositions.Position? stored = SyncPositions.Read(conn, syncId);
+        if (stored is null)
+        {
+            // The position comes first: every change from here on is in the stream, whatever the snapshot sees.
+            using (ChangeStreamReader start = ChangeStreamReader.Open(collection, display, password, null, sync.MaxAwait, sync.BatchSize, cancel))
+            {
+                using NpgsqlTransaction tx = conn.BeginTransaction();
+                SyncPositions.Write(conn, syncId, start.ResumeToken, 0, 0);
+                tx.Commit();
+            }
+            observer.Phase($"sync: change stream position taken; snapshot of {display}");
+            summary.Snapshot = new Loader(plan, options, loadObserver, cancel).Run();
+        }
+        else
+        {
+            // A snapshot cut short continues; one that finished says so and nothing is read again.
+            summary.Snapshot = new Loader(plan, options with { Resume = true }, loadObserver, cancel).Run();
+        }
+        stored = SyncPositions.Read(conn, syncId)!;
+        observer.Phase($"sync: following the change stream of {display} ({stored.Applied:N0} changes applied before)");
+        applier.Prepare(conn);
+        using ChangeStreamReader reader = ChangeStreamReader.Open(collection, display, password, stored.ResumeToken, sync.MaxAwait, sync.BatchSize, cancel);
+        Follow(reader, applier, ref conn, steps, syncId, sync, summary);
     }
 
     private void Follow(ChangeStreamReader reader, ChangeApplier applier, ref NpgsqlConnection conn, PgSteps steps, string syncId, SyncOptions sync, SyncSummary summary)
@@ -148,11 +159,15 @@ public sealed class Syncer(LoadPlan plan, LoadOptions options, ILoadObserver loa
             }
             catch (Exception e) when (attempt < PgRetry.MaxAttempts && PgFaults.Classify(e) is PgFault.Transient or PgFault.Stalled)
             {
-                observer.Phase($"sync: applying a batch of {batch.Events:N0} changes failed ({e.Message.ReplaceLineEndings(" ")}); retrying on a new connection ({attempt}/{PgRetry.MaxAttempts - 1})");
+                observer.Phase($"sync: applying a batch of {batch.Events:N0} changes failed ({steps.Redact(e.Message).ReplaceLineEndings(" ")}); retrying on a new connection ({attempt}/{PgRetry.MaxAttempts - 1})");
                 conn.Dispose();
                 PgRetry.Wait(attempt, cancel);
                 conn = steps.OpenForChunks();
                 applier.Prepare(conn);
+            }
+            catch (Exception e) when (e is NpgsqlException or SocketException or IOException)
+            {
+                throw steps.Translate(e); // the batch rolled back: the next run applies it again
             }
         }
     }
