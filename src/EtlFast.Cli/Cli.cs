@@ -37,6 +37,7 @@ public static class Cli
                 "load" => LoadCommand.Run(args, ctx),
                 "verify" => VerifyCommand.Run(args, ctx),
                 "infer" => InferCommand.Run(args, ctx),
+                "sync" => SyncCommand.Run(args, ctx),
                 _ => throw new UsageException($"unknown command \"{command}\"", "run \"etlfast --help\" to see the commands"),
             };
         }

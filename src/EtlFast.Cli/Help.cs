@@ -24,6 +24,7 @@ internal static class Help
           load     copy a mongodump file or directory into PostgreSQL tables, as a mapping says
           verify   compare the tables with rows recomputed from the source (counts and checksums)
           infer    sample a source and propose a mapping (tables, columns, keys) to load it with
+          sync     load a live collection, then keep the tables following its change stream
           gen      generate sample data (the seed benchmark's user documents) as a .bson file
 
         Options:
