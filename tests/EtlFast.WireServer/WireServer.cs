@@ -156,10 +156,13 @@ public sealed class WireServer : IAsyncDisposable
     /// <summary>Holds a reply for <paramref name="delay"/> of <see cref="Time"/>, counted in <see cref="HeldReplies"/>.</summary>
     internal async Task HoldReplyAsync(TimeSpan delay, CancellationToken cancellation)
     {
+        // The timer is armed before the reply counts as held: a test that sees it held and moves the
+        // fake clock must move a clock the timer already watches, or the reply is never released.
+        var released = Task.Delay(delay, Time, cancellation);
         Interlocked.Increment(ref heldReplies);
         try
         {
-            await Task.Delay(delay, Time, cancellation).ConfigureAwait(false);
+            await released.ConfigureAwait(false);
         }
         finally
         {
