@@ -54,7 +54,16 @@ public sealed class MappingDocument
 
     /// <summary>Tables in file order. Parents come before the tables that reference them.</summary>
     public required IReadOnlyList<TableMapping> Tables { get; init; }
+
+    /// <summary>
+    /// Foreign keys to tables of other collections' mappings (read as part of a set, see <see cref="MappingSet"/>);
+    /// empty for a mapping read alone, where every reference must name a table of the file.
+    /// </summary>
+    public IReadOnlyList<ExternalReference> ExternalReferences { get; init; } = [];
 }
+
+/// <summary>A column whose <c>"references"</c> names a table another mapping of the set defines.</summary>
+public sealed record ExternalReference(TableMapping Table, ColumnMapping Column, int Line);
 
 /// <summary>Policies at one level (mapping, table or column). Null means "inherit from the level above".</summary>
 public sealed record PolicySet(ValuePolicy? OnMissing, ValuePolicy? OnNull, ValuePolicy? OnTypeMismatch)

@@ -16,10 +16,16 @@ public static class MappingParser
     }
 
     /// <summary>Validates UTF-8 mapping JSON; <paramref name="fileName"/> only labels messages.</summary>
-    public static MappingDocument Parse(ReadOnlySpan<byte> utf8Json, string fileName)
+    public static MappingDocument Parse(ReadOnlySpan<byte> utf8Json, string fileName) => Parse(utf8Json, fileName, referencesOutside: false);
+
+    /// <summary>
+    /// As <see cref="Parse(ReadOnlySpan{byte}, string)"/>; with <paramref name="referencesOutside"/>, a reference to a table the
+    /// file does not define is kept in <see cref="MappingDocument.ExternalReferences"/> for <see cref="MappingSet"/> to check.
+    /// </summary>
+    internal static MappingDocument Parse(ReadOnlySpan<byte> utf8Json, string fileName, bool referencesOutside)
     {
         ArgumentNullException.ThrowIfNull(fileName);
         MappingNode root = MappingTreeReader.Read(utf8Json, fileName);
-        return new MappingReader(fileName).Read(root);
+        return new MappingReader(fileName, referencesOutside).Read(root);
     }
 }

@@ -17,6 +17,12 @@ internal sealed partial class MappingReader
                 int line = c.Node.Get("references")!.Line;
                 string target = c.Node.Get("references")!.Text!;
                 int targetIndex = IndexOfTable(fk.Table);
+                if (targetIndex < 0 && referencesOutside && !DefinedLater(target, ti))
+                {
+                    // A table of another collection's mapping in the same set: checked by MappingSet once all are read.
+                    _external.Add(new ExternalReference(table.Table, c.Column, line));
+                    continue;
+                }
                 if (targetIndex < 0 || targetIndex > ti)
                 {
                     ReportMissingOrLater(target, line, table.Table, ti);
@@ -44,6 +50,21 @@ internal sealed partial class MappingReader
                 }
             }
         }
+    }
+
+    private readonly List<ExternalReference> _external = [];
+
+    /// <summary>True when the reference names, under some split of its dots, a table further down this file.</summary>
+    private bool DefinedLater(string target, int tableIndex)
+    {
+        for (int dot = target.IndexOf('.', StringComparison.Ordinal); dot >= 0; dot = target.IndexOf('.', dot + 1))
+        {
+            if (IndexOfTable(target[..dot]) > tableIndex)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void ReportMissingOrLater(string target, int line, TableMapping table, int tableIndex)
@@ -78,7 +99,7 @@ internal sealed partial class MappingReader
         return -1;
     }
 
-    private static bool IsUniqueKey(TableMapping table, string column)
+    internal static bool IsUniqueKey(TableMapping table, string column)
     {
         if (table.PrimaryKey.Count == 1 && table.PrimaryKey[0] == column)
         {
@@ -95,7 +116,7 @@ internal sealed partial class MappingReader
     }
 
     /// <summary>Types whose values PostgreSQL compares directly (one btree operator family).</summary>
-    private static int Family(PgType type) => type switch
+    internal static int Family(PgType type) => type switch
     {
         PgType.SmallInt or PgType.Integer or PgType.BigInt => 1,
         PgType.Real or PgType.DoublePrecision => 2,

@@ -6,7 +6,7 @@ namespace EtlFast.Core.Mapping;
 /// Turns the JSON tree of a mapping file into a <see cref="MappingDocument"/>, checking every rule
 /// and stopping at the first mistake with its line. One instance reads one file.
 /// </summary>
-internal sealed partial class MappingReader(string fileName)
+internal sealed partial class MappingReader(string fileName, bool referencesOutside = false)
 {
     private static readonly string[] DocumentKeys = ["collection", "database", "schema", "defaults", "tables"];
 
@@ -71,6 +71,7 @@ internal sealed partial class MappingReader(string fileName)
             Schema = schema,
             Defaults = _defaults,
             Tables = result,
+            ExternalReferences = _external,
         };
     }
 
