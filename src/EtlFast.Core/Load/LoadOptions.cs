@@ -86,4 +86,11 @@ public sealed record LoadOptions
     /// a wait for one read or write, not a limit on a whole COPY; key and index builds have none.
     /// </summary>
     public TimeSpan IoTimeout { get; init; } = DefaultIoTimeout;
+
+    /// <summary>
+    /// Part of a whole-database run: after the data, the keys and the run's end wait for
+    /// <see cref="Loader.FinishDeferred"/>, so that every collection's data is in before any key is built
+    /// (and a foreign key to another collection's table finds its key there).
+    /// </summary>
+    public bool DeferKeys { get; init; }
 }

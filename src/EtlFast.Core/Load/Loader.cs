@@ -15,7 +15,7 @@ namespace EtlFast.Core.Load;
 /// into per-table COPY buffers and commits the chunk, with its checkpoint, in one transaction on its
 /// own connection; then keys, foreign keys and indexes are built in parallel.
 /// </summary>
-public sealed partial class Loader
+public sealed partial class Loader : IDisposable
 {
     private readonly LoadPlan _plan;
     private readonly LoadOptions _options;
@@ -59,6 +59,14 @@ public sealed partial class Loader
     /// <summary>The checkpoint identity of this load (null for standard input or a null sink).</summary>
     public string? RunId => _ledger.RunId;
 
+    /// <summary>
+    /// With <see cref="LoadOptions.DeferKeys"/>: the data is in and its keys (if the load builds them) and the
+    /// run's end wait for <see cref="FinishDeferred"/>, which a whole-database run calls once every collection's data is in.
+    /// </summary>
+    private bool _deferred;
+    private ConstraintTiming _timing;
+    private LoadMode _mode;
+
     public LoadSummary Run()
     {
         var clock = Stopwatch.StartNew();
@@ -92,6 +100,11 @@ public sealed partial class Loader
             if (!_ledger.IsLastPartition())
             {
                 return summary; // the keys are built, and the run marked finished, by the last partition to finish
+            }
+            if (_options.DeferKeys)
+            {
+                (_deferred, _mode, _timing) = (true, mode, timing);
+                return summary;
             }
             if (!_options.NullSink && timing == ConstraintTiming.After && mode is LoadMode.Create or LoadMode.Clean)
             {
@@ -128,6 +141,43 @@ public sealed partial class Loader
             summary.Gen2 = GC.CollectionCount(2) - g2;
             summary.PeakRssBytes = ProcessStats.PeakRssBytes();
             _rejects.Dispose();
+            if (!_deferred)
+            {
+                _steps.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Releases the connections a deferred run kept for <see cref="FinishDeferred"/> when that never came (the run stopped first).</summary>
+    public void Dispose()
+    {
+        if (_deferred)
+        {
+            _deferred = false;
+            _steps.Dispose();
+        }
+    }
+
+    /// <summary>After a <see cref="Run"/> with <see cref="LoadOptions.DeferKeys"/>: builds the keys, foreign keys and indexes (when the load builds them) and marks the run finished.</summary>
+    public void FinishDeferred()
+    {
+        if (!_deferred)
+        {
+            return; // finished before (a resumed run), or another partition builds the keys
+        }
+        try
+        {
+            if (!_options.NullSink && _timing == ConstraintTiming.After && _mode is LoadMode.Create or LoadMode.Clean)
+            {
+                var constraintClock = Stopwatch.StartNew();
+                new ConstraintBuilder(_plan, _options, _ledger.RunId, _observer, _steps, _stop.Token).Build();
+                Summary.ConstraintSeconds = constraintClock.Elapsed.TotalSeconds;
+            }
+            _ledger.Finish();
+        }
+        finally
+        {
+            _deferred = false;
             _steps.Dispose();
         }
     }

@@ -1,0 +1,86 @@
+using EtlFast.Bson;
+using EtlFast.Core.Engine;
+using EtlFast.Core.Plan;
+using EtlFast.Core.Sources;
+
+namespace EtlFast.Core.Load;
+
+/// <summary>One collection of a whole-database run: its namespace, compiled mapping and load options.</summary>
+/// <param name="Bytes">The size of its source when known (a dump file's), to load the largest first.</param>
+public sealed record CollectionLoad(string Namespace, LoadPlan Plan, LoadOptions Options, long? Bytes);
+
+/// <summary>
+/// A whole-database run: every collection's data, then every collection's keys, foreign keys and
+/// indexes, so that a foreign key from one collection's table to another's finds the other's key built.
+/// The data goes largest first (each collection with all the workers, its chunks committed with their
+/// checkpoints, resumable, as a single load's), the keys in <paramref name="keyOrder"/>: referenced
+/// collections first. A collection that fails stops the run naming it; what was committed stays, and the
+/// same command with --resume continues every collection where it stopped.
+/// </summary>
+public sealed class DatabaseLoad(IReadOnlyList<CollectionLoad> keyOrder, Func<CollectionLoad, ILoadObserver> observe, CancellationToken cancel)
+{
+    /// <summary>Each collection's summary, in key order; complete after <see cref="Run"/>, partial when it threw.</summary>
+    public IReadOnlyList<LoadSummary> Summaries => _summaries;
+
+    private readonly List<LoadSummary> _summaries = [.. keyOrder.Select(_ => new LoadSummary { Tables = [] })];
+
+    /// <summary>Runs every collection; <paramref name="loaded"/> is told of each one as its data is in.</summary>
+    public void Run(Action<CollectionLoad, LoadSummary>? loaded = null)
+    {
+        // Largest first: a big collection's chunks never wait behind many small ones at the end. With the
+        // constraints created before the data, a referenced collection's rows must be in first.
+        IEnumerable<int> dataOrder = keyOrder.Any(c => c.Options.Constraints == ConstraintTiming.Before)
+            ? Enumerable.Range(0, keyOrder.Count)
+            : Enumerable.Range(0, keyOrder.Count).OrderByDescending(i => keyOrder[i].Bytes ?? -1);
+        var loaders = new Loader?[keyOrder.Count];
+        try
+        {
+            foreach (int i in dataOrder)
+            {
+                CollectionLoad c = keyOrder[i];
+                loaders[i] = new Loader(c.Plan, c.Options with { DeferKeys = true }, observe(c), cancel);
+                Named(c, () => _summaries[i] = loaders[i]!.Run());
+                loaded?.Invoke(c, _summaries[i]);
+            }
+            for (int i = 0; i < keyOrder.Count; i++)
+            {
+                Named(keyOrder[i], loaders[i]!.FinishDeferred);
+                _summaries[i] = loaders[i]!.Summary;
+            }
+        }
+        finally
+        {
+            foreach (Loader? l in loaders)
+            {
+                l?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Runs a step of one collection; its failure names the collection.</summary>
+    private static void Named(CollectionLoad c, Action step)
+    {
+        try
+        {
+            step();
+        }
+        catch (LoadException e)
+        {
+            throw new LoadException(e.Kind, $"collection {c.Namespace}: {e.Message}", e.Detail, e.Hint, e);
+        }
+        catch (DataException e)
+        {
+            throw new LoadException(FailureKind.Data, $"collection {c.Namespace}: {e.Message}",
+                "the chunk holding this document was rolled back; chunks committed before it stay", e.Hint, e);
+        }
+        catch (SourceException e)
+        {
+            throw new LoadException(e.IsConnection ? FailureKind.Connection : FailureKind.Usage, $"collection {c.Namespace}: {e.Message}", null, e.Hint, e);
+        }
+        catch (BsonException e)
+        {
+            throw new LoadException(FailureKind.Data, $"collection {c.Namespace}: {e.Message}", null,
+                "the source is corrupt or truncated at that offset; the whole chunks before it were committed and stay", e);
+        }
+    }
+}
