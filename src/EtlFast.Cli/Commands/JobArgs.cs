@@ -14,6 +14,10 @@ internal sealed class JobArgs
     public string? From;
     public string? ConfigPath;
     public string? MappingPath;
+    /// <summary>Every -m given, in order (several, or a directory, make a whole-database run).</summary>
+    public readonly List<string> MappingPaths = [];
+    /// <summary>Every -c given, in order (in a whole-database run they select collections).</summary>
+    public readonly List<string> Collections = [];
     public string? To;
     public string? Schema;
     public string? Database;
@@ -65,6 +69,7 @@ internal sealed class JobArgs
                 return true;
             case "-m" or "--mapping":
                 MappingPath = reader.Value(flag);
+                MappingPaths.Add(MappingPath);
                 return true;
             case "--to":
                 To = reader.Value(flag);
@@ -74,6 +79,7 @@ internal sealed class JobArgs
                 return true;
             case "-c" or "--collection":
                 Collection = reader.Value(flag);
+                Collections.Add(Collection);
                 return true;
             case "--query":
                 Query = reader.Value(flag);
@@ -95,18 +101,10 @@ internal sealed class JobArgs
     /// <summary>Checks the flags, parses the mapping and the target. Mapping and target errors are usage errors (exit 2).</summary>
     public (LoadPlan Plan, PgTarget Target, byte[] MappingText) Build(CliContext ctx)
     {
-        From = SourceSecrets.Resolve(From, ConfigPath, ctx);
-        if (From is null)
-        {
-            throw new UsageException("--from is required", $"name a .bson or .bson.gz file, a mongodump directory, - for standard input, or a mongodb:// URI (or give it in --config FILE or {SourceSecrets.Variable})");
-        }
+        ResolveSource(ctx);
         if (MappingPath is null)
         {
             throw new UsageException("--mapping is required", "see examples/seed-users.json and docs/mapping.md");
-        }
-        if (Schema is not null && !PgIdentifier.IsValid(Schema, out string? problem))
-        {
-            throw new UsageException($"--schema \"{Schema}\": {problem}");
         }
         if (!File.Exists(MappingPath))
         {
@@ -121,6 +119,33 @@ internal sealed class JobArgs
         catch (MappingException e)
         {
             throw new UsageException($"invalid mapping: {e.Message}", "see docs/mapping.md for the mapping format");
+        }
+        catch (TargetException e)
+        {
+            throw new UsageException($"invalid --to: {e.Message}", e.Hint);
+        }
+    }
+
+    /// <summary>Resolves --from (with --config and the environment); refuses a missing one.</summary>
+    public void ResolveSource(CliContext ctx)
+    {
+        From = SourceSecrets.Resolve(From, ConfigPath, ctx);
+        if (From is null)
+        {
+            throw new UsageException("--from is required", $"name a .bson or .bson.gz file, a mongodump directory, - for standard input, or a mongodb:// URI (or give it in --config FILE or {SourceSecrets.Variable})");
+        }
+        if (Schema is not null && !PgIdentifier.IsValid(Schema, out string? problem))
+        {
+            throw new UsageException($"--schema \"{Schema}\": {problem}");
+        }
+    }
+
+    /// <summary>The target --to (or the PG* variables) names.</summary>
+    public PgTarget Target(CliContext ctx)
+    {
+        try
+        {
+            return PgTarget.Parse(To, ctx.GetEnv);
         }
         catch (TargetException e)
         {

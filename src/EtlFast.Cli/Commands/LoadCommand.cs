@@ -12,13 +12,29 @@ internal static class LoadCommand
 {
     public const string Usage = """
         Usage: etlfast load --from SOURCE --mapping FILE [--to POSTGRES] [options]
+               etlfast load --from DUMP --mapping DIR [--nsInclude 'db.*'] [--to POSTGRES] [options]
 
-        Copies one MongoDB collection into the PostgreSQL tables its mapping describes. Each chunk of
-        documents is committed in one transaction with all of its rows, so a failure never leaves half
-        a document behind.
+        Copies one MongoDB collection into the PostgreSQL tables its mapping describes, or a whole
+        database: with several --mapping files, or a directory of them (one *.json per collection),
+        every collection of a mongodump directory, archive or live database that a mapping names.
+        Each chunk of documents is committed in one transaction with all of its rows, so a failure
+        never leaves half a document behind.
 
         Source and target:
         {1}
+
+        Whole databases:
+          -m, --mapping DIR      every *.json in DIR, one mapping per collection (or repeat -m FILE).
+                                 A column may reference a table of another collection's mapping
+                                 ("references": "customers.id"). Every collection the source holds
+                                 (views, system.* and time-series are skipped, saying so) must have a
+                                 mapping unless left out; every collection's data goes in first (the
+                                 largest first), then all keys, foreign keys and indexes, referenced
+                                 collections first. --resume continues every collection
+          --nsInclude PATTERN    load only the namespaces db.collection that match (repeatable; * is
+                                 any characters), e.g. --nsInclude 'app.*'; -c NAME (repeatable) and
+                                 -d NAME select by collection and database the same way
+          --nsExclude PATTERN    leave out the namespaces that match (repeatable), e.g. 'app.audit_*'
 
         What happens to the tables:
           --mode MODE            create    create the tables; refuse if any exists (default)
@@ -93,6 +109,8 @@ internal static class LoadCommand
           mongodump --archive --db=app | etlfast load --from - -m users.json
           mongodump --archive=app.archive.gz --gzip --db=app
           etlfast load --from app.archive.gz -m users.json
+          etlfast gen app -n 100000 -o dump && etlfast load --from dump -m examples/app --mode clean
+          etlfast load --from app.archive.gz -m mappings/ --nsExclude 'app.audit_*'
           PGHOST=db PGUSER=loader etlfast load --from users.bson.gz -m seed.json --mode clean -j 8
 
         """;
@@ -119,6 +137,8 @@ internal static class LoadCommand
         long maxRejects = long.MaxValue;
         Partition partition = Partition.Whole;
         TimeSpan ioTimeout = LoadOptions.DefaultIoTimeout;
+        var nsInclude = new List<string>();
+        var nsExclude = new List<string>();
 
         var reader = new ArgReader(args, 1);
         while (!reader.AtEnd)
@@ -211,6 +231,12 @@ internal static class LoadCommand
                 case "--summary-json":
                     summaryPath = reader.Value(flag);
                     break;
+                case "--nsInclude":
+                    nsInclude.Add(reader.Value(flag));
+                    break;
+                case "--nsExclude":
+                    nsExclude.Add(reader.Value(flag));
+                    break;
                 default:
                     if (!job.TryTake(flag, reader))
                     {
@@ -238,6 +264,24 @@ internal static class LoadCommand
         {
             throw new UsageException($"--summary-json \"{summaryPath}\": its directory does not exist");
         }
+        LoadOptions Apply(LoadOptions o) => o with
+        {
+            Jobs = jobs,
+            Mode = mode,
+            Constraints = constraints ?? DefaultTiming(mode),
+            NullSink = nullSink,
+            Resume = resume,
+            OnError = onError,
+            RejectDir = rejectDir,
+            MaxRejects = maxRejects,
+            Partition = partition,
+            IoTimeout = ioTimeout,
+        };
+        var database = new DatabaseRun.Flags(Apply, dryRun, verify, quiet, progressMode, progressInterval, summaryPath, nsInclude, nsExclude);
+        if (DatabaseRun.Applies(job, database))
+        {
+            return DatabaseRun.Run(job, database, ctx);
+        }
         DateTimeOffset started = DateTimeOffset.UtcNow;
         var facts = new RunFacts(null, null, job.Schema, Lower(mode), Lower(constraints ?? DefaultTiming(mode)), jobs, job.ChunkMb * 1024 * 1024);
         LoadPlan plan;
@@ -246,19 +290,7 @@ internal static class LoadCommand
         try
         {
             (plan, target, byte[] mappingText) = job.Build(ctx);
-            options = job.Options(target, mappingText, ctx) with
-            {
-                Jobs = jobs,
-                Mode = mode,
-                Constraints = constraints ?? DefaultTiming(mode),
-                NullSink = nullSink,
-                Resume = resume,
-                OnError = onError,
-                RejectDir = rejectDir,
-                MaxRejects = maxRejects,
-                Partition = partition,
-                IoTimeout = ioTimeout,
-            };
+            options = Apply(job.Options(target, mappingText, ctx));
             facts = facts with { Source = SafeSourceName(plan, options), Target = target.Display, Schema = plan.Schema };
         }
         catch (UsageException e) when (summaryPath is not null)

@@ -1,0 +1,313 @@
+using System.Diagnostics;
+using System.Text.Json;
+using EtlFast.Core.Load;
+using EtlFast.Core.Mapping;
+using EtlFast.Core.Plan;
+using EtlFast.Core.Sources;
+
+namespace EtlFast.Cli.Commands;
+
+/// <summary>
+/// <c>etlfast load</c> over a whole database: several mappings (repeated -m, or -m DIR), chosen by
+/// --nsInclude/--nsExclude/-c as mongorestore chooses, checked against what the source holds before
+/// anything is read, then loaded as one <see cref="DatabaseLoad"/>.
+/// </summary>
+internal static class DatabaseRun
+{
+    /// <summary>The flags of <c>etlfast load</c> that are not the job's: how each collection's load runs, and the output.</summary>
+    public sealed record Flags(Func<LoadOptions, LoadOptions> Apply, bool DryRun, bool Verify, bool Quiet, ProgressMode? Progress, TimeSpan? Interval,
+        string? SummaryPath, IReadOnlyList<string> Include, IReadOnlyList<string> Exclude);
+
+    /// <summary>True when the flags ask for more than one collection: several -m, a directory of mappings, or a namespace selection.</summary>
+    public static bool Applies(JobArgs job, Flags flags) =>
+        job.MappingPaths.Count > 1 || (job.MappingPath is { } m && Directory.Exists(m)) || flags.Include.Count > 0 || flags.Exclude.Count > 0;
+
+    public static int Run(JobArgs job, Flags flags, CliContext ctx)
+    {
+        if (flags.Verify)
+        {
+            throw new UsageException("--verify works with one mapping", "run \"etlfast verify\" with each collection's mapping once the load has finished");
+        }
+        if (flags.Progress == ProgressMode.Json)
+        {
+            throw new UsageException("--progress json works with one mapping", "use --progress plain (or auto) and --summary-json FILE for a whole-database run");
+        }
+        job.ResolveSource(ctx);
+        PgTarget target = job.Target(ctx);
+        List<CollectionLoad> collections = Choose(job, flags, target, ctx);
+        if (flags.DryRun)
+        {
+            int exit = ExitCodes.Ok;
+            foreach (CollectionLoad c in collections)
+            {
+                ctx.Out.WriteLine($"== collection {c.Namespace} (mapping {c.Plan.Mapping.FileName})");
+                exit = Math.Max(exit, DryRun.Print(c.Plan, c.Options, ctx));
+                ctx.Out.WriteLine();
+            }
+            return exit;
+        }
+
+        var clock = Stopwatch.StartNew();
+        TimeSpan cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+        ProgressMode how = flags.Progress ?? (flags.Quiet ? ProgressMode.None : ProgressMode.Auto);
+        var progress = new Dictionary<CollectionLoad, Progress>();
+        var run = new DatabaseLoad(collections, c => progress[c] = new Progress(ctx, how, flags.Interval, c.Plan), ctx.Cancellation);
+        int code;
+        string? error = null;
+        try
+        {
+            run.Run((c, _) => progress[c].Finish());
+            code = run.Summaries.Any(s => s.Rejected > 0) ? ExitCodes.CompletedWithRejects : ExitCodes.Ok;
+        }
+        catch (LoadException e)
+        {
+            code = e.Kind switch { FailureKind.Usage => ExitCodes.Usage, FailureKind.Connection => ExitCodes.Connection, _ => ExitCodes.Data };
+            error = e.Message;
+            ctx.Error(e.Message, e.Detail, e.Hint ?? "what was committed stays: run the same command with --resume to continue every collection");
+        }
+        catch (OperationCanceledException) when (ctx.Cancellation.IsCancellationRequested)
+        {
+            code = ctx.InterruptExitCode();
+            error = "interrupted";
+            ctx.Error("interrupted: every chunk is either committed whole or not at all; committed chunks stay in the tables", null,
+                "run the same command with --resume to continue every collection, or with --mode clean to start over");
+        }
+        finally
+        {
+            foreach (Progress p in progress.Values)
+            {
+                p.Finish();
+                p.Dispose();
+            }
+        }
+        LoadSummary total = Total(run.Summaries, clock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds);
+        bool human = !flags.Quiet && how != ProgressMode.Json;
+        if (human && error is null)
+        {
+            ctx.Err.WriteLine();
+            for (int i = 0; i < collections.Count; i++)
+            {
+                LoadSummary s = run.Summaries[i];
+                ctx.Err.WriteLine(s.AlreadyFinished
+                    ? $"collection {collections[i].Namespace}: already loaded (a finished load resumed): nothing to do"
+                    : $"collection {collections[i].Namespace}: {s.Documents:N0} documents into {s.Rows:N0} rows of {s.Tables.Count} tables; data {s.LoadSeconds:N2} s, keys and indexes {s.ConstraintSeconds:N2} s"
+                      + (s.Rejected > 0 ? $", {s.Rejected:N0} rejected ({s.RejectFile})" : ""));
+            }
+            SummaryPrinter.Print(ctx.Err, total, target);
+            ctx.Err.WriteLine($"  {collections.Count} collections");
+        }
+        if (flags.SummaryPath is { } path)
+        {
+            WriteSummary(path, code, error, collections, run.Summaries, total, ctx);
+        }
+        return code;
+    }
+
+    /// <summary>The collections to load: each selected namespace of the source with its mapping, every refusal before anything is read.</summary>
+    private static List<CollectionLoad> Choose(JobArgs job, Flags flags, PgTarget target, CliContext ctx)
+    {
+        var files = new List<string>();
+        foreach (string path in job.MappingPaths)
+        {
+            if (!File.Exists(path) && !Directory.Exists(path))
+            {
+                throw new UsageException($"mapping \"{path}\" does not exist", "give a mapping file or a directory of them (one *.json per collection)");
+            }
+            IReadOnlyList<string> found = MappingSet.Files(path);
+            if (found.Count == 0)
+            {
+                throw new UsageException($"mapping directory \"{path}\" holds no *.json file", "write one per collection, e.g. with etlfast infer --from SOURCE -c NAME -o DIR/NAME.json");
+            }
+            files.AddRange(found);
+        }
+        MappingSet set;
+        try
+        {
+            set = MappingSet.Read(files, job.Schema);
+        }
+        catch (MappingException e)
+        {
+            throw new UsageException($"invalid mapping: {e.Message}", "see docs/mapping.md for the mapping format");
+        }
+        var filter = new NamespaceFilter(flags.Include, flags.Exclude);
+        bool Selected(string database, string collection) => filter.Selects($"{database}.{collection}")
+            && (job.Collections.Count == 0 || job.Collections.Contains(collection))
+            && (job.Database is null || job.Database == database);
+
+        string from = job.From!;
+        IReadOnlyList<SourceNamespace>? held;
+        try
+        {
+            held = SourceNamespaces.List(from);
+        }
+        catch (SourceException e)
+        {
+            throw new UsageException(e.Message, e.Hint);
+        }
+        var chosen = new List<(MappingSet.Member Member, string Database, string Collection, long? Bytes)>();
+        if (held is not null)
+        {
+            var unmapped = new List<string>();
+            var used = new HashSet<MappingSet.Member>();
+            foreach (SourceNamespace ns in held.OrderBy(n => n.Name, StringComparer.Ordinal))
+            {
+                if (ns.Skipped is { } why)
+                {
+                    if (!flags.Quiet)
+                    {
+                        ctx.Err.WriteLine($"etlfast: {why}");
+                    }
+                    continue;
+                }
+                if (!Selected(ns.Database, ns.Collection))
+                {
+                    continue;
+                }
+                MappingSet.Member? m = set.Ordered.FirstOrDefault(x => x.Mapping.Collection == ns.Collection && (x.Mapping.Database is null || x.Mapping.Database == ns.Database));
+                if (m is null)
+                {
+                    unmapped.Add(ns.Name);
+                    continue;
+                }
+                if (!used.Add(m))
+                {
+                    throw new UsageException($"mapping {m.Mapping.FileName} names collection \"{m.Mapping.Collection}\" without a database, and {from} holds it in several",
+                        "set \"database\" in the mapping, or choose one with --nsInclude 'db.*'");
+                }
+                chosen.Add((m, ns.Database, ns.Collection, ns.Bytes));
+            }
+            if (unmapped.Count > 0)
+            {
+                throw new UsageException($"{unmapped.Count} selected collection{(unmapped.Count == 1 ? " has" : "s have")} no mapping: {string.Join(", ", unmapped)}",
+                    "write a mapping for each (etlfast infer --from SOURCE -d DB -c NAME -o DIR/NAME.json) or leave them out with --nsExclude 'db.name'");
+            }
+            string holds = string.Join(", ", held.Where(n => n.Skipped is null).Select(n => n.Name));
+            foreach (MappingSet.Member m in set.Ordered.Where(m => !used.Contains(m)))
+            {
+                // A mapping left out by the selection is not an error; one the selection wants but the source lacks is.
+                bool wanted = m.Mapping.Database is { } db
+                    ? Selected(db, m.Mapping.Collection)
+                    : flags.Include.Count == 0 && (job.Collections.Count == 0 || job.Collections.Contains(m.Mapping.Collection));
+                if (wanted)
+                {
+                    throw new UsageException($"mapping {m.Mapping.FileName} names collection {m.Namespace}, which {from} does not hold; it holds: {holds}",
+                        "remove that mapping, or point --from at the dump that holds the collection");
+                }
+            }
+        }
+        else if (!MongoSource.IsMongoUri(from))
+        {
+            throw new UsageException($"{(from == "-" ? "standard input" : from)} holds one collection; several mappings need a mongodump directory, an archive or a mongodb:// source",
+                "give one --mapping for a .bson file or a stream of one");
+        }
+        else
+        {
+            foreach (MappingSet.Member m in set.Ordered)
+            {
+                string db = m.Mapping.Database ?? job.Database ?? MongoDB.Driver.MongoUrl.Create(from).DatabaseName
+                    ?? throw new UsageException($"mapping {m.Mapping.FileName} names no database", "set \"database\" in it, or give -d/--db");
+                if (Selected(db, m.Mapping.Collection))
+                {
+                    chosen.Add((m, db, m.Mapping.Collection, null));
+                }
+            }
+        }
+        if (chosen.Count == 0)
+        {
+            throw new UsageException("no collection is selected", "check --nsInclude/--nsExclude/-c against the collections the mappings and the source name");
+        }
+        var loads = new List<CollectionLoad>();
+        foreach ((MappingSet.Member m, string db, string collection, long? bytes) in chosen.OrderBy(c => IndexIn(set, c.Member)))
+        {
+            LoadPlan plan = PlanCompiler.Compile(m.Mapping, job.Schema);
+            LoadOptions options = flags.Apply(job.Options(target, m.Text, ctx)) with { Database = db, Collection = collection };
+            loads.Add(new CollectionLoad($"{db}.{collection}", plan, options, bytes));
+        }
+        return loads;
+    }
+
+    private static int IndexIn(MappingSet set, MappingSet.Member m)
+    {
+        for (int i = 0; i < set.Ordered.Count; i++)
+        {
+            if (set.Ordered[i] == m)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>The run as one summary: every collection's tables, documents and times added up; CPU and memory the process's.</summary>
+    private static LoadSummary Total(IReadOnlyList<LoadSummary> summaries, double seconds, double cpu) => new()
+    {
+        Tables = [.. summaries.SelectMany(s => s.Tables)],
+        Documents = summaries.Sum(s => s.Documents),
+        Rejected = summaries.Sum(s => s.Rejected),
+        Chunks = summaries.Sum(s => s.Chunks),
+        SkippedChunks = summaries.Sum(s => s.SkippedChunks),
+        BsonBytes = summaries.Sum(s => s.BsonBytes),
+        Seconds = seconds,
+        LoadSeconds = summaries.Sum(s => s.LoadSeconds),
+        ConstraintSeconds = summaries.Sum(s => s.ConstraintSeconds),
+        CpuSeconds = cpu,
+        PeakRssBytes = ProcessStats.PeakRssBytes(),
+        Gen0 = summaries.Sum(s => s.Gen0),
+        Gen1 = summaries.Sum(s => s.Gen1),
+        Gen2 = summaries.Sum(s => s.Gen2),
+    };
+
+    private static void WriteSummary(string path, int code, string? error, List<CollectionLoad> collections, IReadOnlyList<LoadSummary> summaries, LoadSummary total, CliContext ctx)
+    {
+        try
+        {
+            string temp = path + ".tmp";
+            using (var file = File.Create(temp))
+            using (var w = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true }))
+            {
+                w.WriteStartObject();
+                w.WriteString("status", code == ExitCodes.Ok ? "ok" : code == ExitCodes.CompletedWithRejects ? "completed_with_rejects" : "failed");
+                w.WriteNumber("exit_code", code);
+                SummaryJson.WriteNullable(w, "error", error);
+                w.WriteNumber("documents", total.Documents);
+                w.WriteNumber("rows", total.Rows);
+                w.WriteNumber("rejected", total.Rejected);
+                w.WriteNumber("seconds", total.Seconds);
+                w.WriteNumber("client_cpu_seconds", total.CpuSeconds);
+                w.WriteNumber("peak_rss_bytes", total.PeakRssBytes);
+                w.WriteStartArray("collections");
+                for (int i = 0; i < collections.Count; i++)
+                {
+                    LoadSummary s = summaries[i];
+                    w.WriteStartObject();
+                    w.WriteString("namespace", collections[i].Namespace);
+                    w.WriteString("mapping", collections[i].Plan.Mapping.FileName);
+                    w.WriteNumber("documents", s.Documents);
+                    w.WriteNumber("rows", s.Rows);
+                    w.WriteNumber("rejected", s.Rejected);
+                    w.WriteNumber("data_seconds", s.LoadSeconds);
+                    w.WriteNumber("keys_seconds", s.ConstraintSeconds);
+                    w.WriteBoolean("already_finished", s.AlreadyFinished);
+                    w.WriteStartArray("tables");
+                    foreach (TableSummary t in s.Tables)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("name", t.Name);
+                        w.WriteNumber("rows", t.Rows);
+                        w.WriteNumber("bytes", t.Bytes);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ctx.Error($"could not write the summary to \"{path}\": {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using System.Globalization;
+using EtlFast.Core.Tests.Faults;
+using EtlFast.Core.Tests.Generation;
+using EtlFast.Core.Tests.TestSupport;
+using MongoDB.Bson;
+using Npgsql;
+
+namespace EtlFast.Core.Tests.Load;
+
+/// <summary>
+/// Whole-database loads: <c>etlfast gen app</c>'s five collections loaded with examples/app/ in one
+/// command, checked against the dump decoded by MongoDB.Bson (not by etlfast), from the directory and
+/// from the archive; the selection flags; and every refusal, each before anything is written.
+/// </summary>
+public sealed class DatabaseLoadTests : IDisposable
+{
+    private const int Orders = 1500;
+    private readonly Schemas _schemas = new();
+    private readonly ScratchDir _dir = new("etlfast-dbload-");
+
+    public void Dispose()
+    {
+        _schemas.Dispose();
+        _dir.Dispose();
+    }
+
+    private static string Mappings => RepoRoot.File("examples", "app");
+
+    private string Dump()
+    {
+        string dir = _dir.File("dump");
+        if (!Directory.Exists(dir))
+        {
+            Etlfast.Run(["gen", "app", "-n", $"{Orders}", "-q", "-o", dir]).Ok();
+        }
+        return dir;
+    }
+
+    private List<BsonDocument> Documents(string collection) =>
+        GeneratedBson.Decode(File.ReadAllBytes(Path.Combine(Dump(), "app_db", $"{collection}.bson")));
+
+    private static List<string> Column(NpgsqlConnection conn, string schema, string table, string expression)
+    {
+        var values = new List<string>();
+        using var cmd = new NpgsqlCommand($"SELECT ({expression})::text FROM {TestPg.Qualify(schema, table)}", conn);
+        using NpgsqlDataReader r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            values.Add(r.IsDBNull(0) ? "NULL" : r.GetString(0));
+        }
+        values.Sort(StringComparer.Ordinal);
+        return values;
+    }
+
+    private static List<string> Sorted(IEnumerable<string> values) => [.. values.Order(StringComparer.Ordinal)];
+
+    private static string Money(BsonValue v) => v.BsonType switch
+    {
+        BsonType.Double => v.AsDouble.ToString("0.00", CultureInfo.InvariantCulture),
+        BsonType.Decimal128 => decimal.Parse(v.AsDecimal128.ToString(), CultureInfo.InvariantCulture).ToString("0.00", CultureInfo.InvariantCulture),
+        _ => v.ToInt32().ToString("0.00", CultureInfo.InvariantCulture),
+    };
+
+    [Fact]
+    public void Every_collection_of_a_dump_directory_loads_into_its_tables_with_keys_across_collections()
+    {
+        string schema = _schemas.New("db_dir");
+        CliResult r = Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", Mappings, "--schema", schema, "--chunk-size", "1"]).Ok();
+        Assert.Contains("app_db.big_orders is a view on app_db.orders: skipped", r.Err, StringComparison.Ordinal);
+        Assert.Contains("collection app_db.orders: ", r.Err, StringComparison.Ordinal);
+        Assert.Contains("5 collections", r.Err, StringComparison.Ordinal);
+
+        using NpgsqlConnection conn = TestPg.Open();
+        List<BsonDocument> customers = Documents("customers"), products = Documents("products"), orders = Documents("orders");
+        List<BsonDocument> reviews = Documents("reviews"), audit = Documents("audit_log");
+        Assert.Equal(Sorted(customers.Select(c => c["_id"].AsObjectId.ToString())), Column(conn, schema, "customers", "id"));
+        Assert.Equal(Sorted(customers.Select(c => c["email"].AsString)), Column(conn, schema, "customers", "email"));
+        Assert.Equal(Sorted(customers.SelectMany(c => c["tags"].AsBsonArray.Select((t, i) => $"{c["_id"].AsObjectId}/{i}/{t.AsString}"))),
+            Column(conn, schema, "customer_tags", "customer_id || '/' || position || '/' || tag"));
+        Assert.Equal(Sorted(products.Select(p => $"{p["_id"].AsString} {Money(p["price"])}")), Column(conn, schema, "products", "id || ' ' || price"));
+        Assert.Equal(Sorted(orders.Select(o => $"{o["_id"].AsInt64} {o["customerId"].AsObjectId}")), Column(conn, schema, "orders", "id || ' ' || customer_id"));
+        Assert.Equal(Sorted(orders.SelectMany(o => o["items"].AsBsonArray.Select((item, i) =>
+                $"{o["_id"].AsInt64}/{i}/{item["sku"].AsString}/{item["qty"].AsInt32}/{Money(item["unitPrice"])}/{(item.AsBsonDocument.Contains("discount") ? item["discount"].ToDouble().ToString("0.00", CultureInfo.InvariantCulture) : "NULL")}"))),
+            Column(conn, schema, "order_items", "order_id || '/' || line || '/' || sku || '/' || qty || '/' || unit_price || '/' || coalesce(discount::text, 'NULL')"));
+        Assert.Equal(Sorted(reviews.Select(v => $"{v["_id"].AsObjectId} {v["rating"].ToDouble().ToString("0.0", CultureInfo.InvariantCulture)}")),
+            Column(conn, schema, "reviews", "id || ' ' || rating"));
+        Assert.Equal(audit.Count, PgTable.Count(conn, schema, "audit_log"));
+
+        // The foreign keys across collections exist, and so PostgreSQL vouches that every reference resolves.
+        List<string> keys = PgConstraints.Keys(conn, schema);
+        Assert.Contains("FK orders(customer_id) -> customers(id)", keys);
+        Assert.Contains("FK order_items(sku) -> products(id)", keys);
+        Assert.Contains("FK order_items(order_id) -> orders(id)", keys);
+        Assert.Contains("FK reviews(product_id) -> products(id)", keys);
+        Assert.Contains("FK reviews(customer_id) -> customers(id)", keys);
+    }
+
+    [Theory]
+    [InlineData("app.archive")]
+    [InlineData("app.archive.gz")]
+    public void An_archive_of_the_database_loads_to_the_same_tables_as_the_directory(string name)
+    {
+        string archive = _dir.File(name);
+        Etlfast.Run(["gen", "app", "-n", $"{Orders}", "-q", "-o", archive]).Ok();
+        string fromDir = _schemas.New("db_ref"), fromArchive = _schemas.New("db_arch");
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", Mappings, "--schema", fromDir, "-q"]).Ok();
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", archive, "-m", Mappings, "--schema", fromArchive, "-q"]).Ok();
+        using NpgsqlConnection conn = TestPg.Open();
+        SchemaCompare.Equal(conn, fromDir, fromArchive);
+    }
+
+    [Fact]
+    public void NsExclude_leaves_a_collection_out_and_nsInclude_takes_only_what_matches()
+    {
+        string without = _schemas.New("db_excl"), only = _schemas.New("db_incl");
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", Mappings, "--schema", without, "--nsExclude", "app_db.audit_*", "-q"]).Ok();
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", Mappings, "--schema", only, "--nsInclude", "app_db.cust*", "--nsInclude", "app_db.products", "-q"]).Ok();
+        using NpgsqlConnection conn = TestPg.Open();
+        Assert.Equal(["customer_tags", "customers", "order_items", "orders", "products", "reviews"], PgTable.Tables(conn, without).Order(StringComparer.Ordinal));
+        Assert.Equal(["customer_tags", "customers", "products"], PgTable.Tables(conn, only).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_collection_without_a_mapping_is_refused_up_front_with_the_list()
+    {
+        string schema = _schemas.New("db_unmapped");
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", Path.Combine(Mappings, "customers.json"), "-m", Path.Combine(Mappings, "products.json"), "--schema", schema])
+            .Fails(2, "3 selected collections have no mapping: app_db.audit_log, app_db.orders, app_db.reviews", "--nsExclude");
+        using NpgsqlConnection conn = TestPg.Open();
+        Assert.Empty(PgTable.Tables(conn, schema));
+    }
+
+    private string Mapping(string file, string collection, string tables) =>
+        _dir.Write(Path.Combine("m", file), $$"""{"database": "app_db", "collection": "{{collection}}", "tables": [{{tables}}]}""");
+
+    private const string ProductsTable = """{"name": "products", "columns": [{"name": "id", "type": "text", "from": "_id"}], "primaryKey": ["id"]}""";
+
+    [Fact]
+    public void Mapping_set_errors_are_refused_before_anything_is_written()
+    {
+        string schema = _schemas.New("db_bad");
+        string products = Mapping("products.json", "products", ProductsTable);
+        string twice = Mapping("products2.json", "products", """{"name": "products2", "columns": [{"name": "id", "type": "text", "from": "_id"}]}""");
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", products, "-m", twice, "--schema", schema, "--nsInclude", "app_db.products"])
+            .Fails(2, "collection app_db.products is mapped twice");
+
+        string sameTable = Mapping("customers.json", "customers", ProductsTable);
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", products, "-m", sameTable, "--schema", schema, "--nsInclude", "app_db.products", "--nsInclude", "app_db.customers"])
+            .Fails(2, "table \"products\" is also the table of collection app_db.products");
+
+        string unknownRef = Mapping("reviews.json", "reviews", """{"name": "reviews", "columns": [{"name": "id", "type": "text", "from": "_id"}, {"name": "p", "type": "text", "from": "productId", "references": "prodcts.id"}]}""");
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", products, "-m", unknownRef, "--schema", schema, "--nsInclude", "app_db.products", "--nsInclude", "app_db.reviews"])
+            .Fails(2, "names table \"prodcts\", which no mapping of the set defines", "did you mean \"products\"");
+
+        string a = Mapping("a.json", "customers", """{"name": "c", "columns": [{"name": "id", "type": "text", "from": "_id"}, {"name": "r", "type": "text", "from": "email", "references": "r.id"}], "primaryKey": ["id"]}""");
+        string b = Mapping("b.json", "reviews", """{"name": "r", "columns": [{"name": "id", "type": "text", "from": "_id"}, {"name": "c", "type": "text", "from": "customerId", "references": "c.id"}], "primaryKey": ["id"]}""");
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", a, "-m", b, "--schema", schema, "--nsInclude", "app_db.customers", "--nsInclude", "app_db.reviews"])
+            .Fails(2, "reference each other in a cycle");
+
+        string missing = Mapping("nope.json", "nope", """{"name": "nope", "columns": [{"name": "id", "type": "text", "from": "_id"}]}""");
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", products, "-m", missing, "--schema", schema, "--nsExclude", "app_db.customers", "--nsExclude", "app_db.orders", "--nsExclude", "app_db.reviews", "--nsExclude", "app_db.audit_log"])
+            .Fails(2, "names collection app_db.nope, which", "does not hold");
+
+        using NpgsqlConnection conn = TestPg.Open();
+        Assert.Empty(PgTable.Tables(conn, schema));
+    }
+
+    [Fact]
+    public void Dry_run_shows_the_plan_of_every_collection_and_writes_nothing()
+    {
+        string schema = _schemas.New("db_dry");
+        CliResult r = Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", Mappings, "--schema", schema, "--dry-run"]).Ok();
+        foreach (string c in new[] { "customers", "products", "orders", "reviews", "audit_log" })
+        {
+            Assert.Contains($"== collection app_db.{c} ", r.Out, StringComparison.Ordinal);
+        }
+        using NpgsqlConnection conn = TestPg.Open();
+        Assert.Empty(PgTable.Tables(conn, schema));
+    }
+
+    [Fact]
+    public void A_finished_whole_database_load_resumed_has_nothing_to_do()
+    {
+        string schema = _schemas.New("db_again");
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", Mappings, "--schema", schema, "-q"]).Ok();
+        CliResult again = Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", Mappings, "--schema", schema, "--resume"]).Ok();
+        Assert.Contains("collection app_db.orders: already loaded", again.Err, StringComparison.Ordinal);
+    }
+}
