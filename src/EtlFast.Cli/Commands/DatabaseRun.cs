@@ -34,7 +34,16 @@ internal static class DatabaseRun
         }
         job.ResolveSource(ctx);
         PgTarget target = job.Target(ctx);
-        List<CollectionLoad> collections = Choose(job, flags, target, ctx);
+        List<CollectionLoad> collections;
+        try
+        {
+            collections = Choose(job, flags, target, ctx);
+        }
+        catch (SourceException e)
+        {
+            ctx.Error(e.Message, hint: e.Hint); // the live server could not list its collections
+            return ExitCodes.Connection;
+        }
         if (flags.DryRun)
         {
             int exit = ExitCodes.Ok;
@@ -136,14 +145,18 @@ internal static class DatabaseRun
 
         string from = job.From!;
         IReadOnlyList<SourceNamespace>? held;
+        string? unlisted = null;
         try
         {
-            held = SourceNamespaces.List(from);
+            held = MongoSource.IsMongoUri(from) ? LiveNamespaces.List(from, LiveDatabases(job, set), ctx.Cancellation, out unlisted) : SourceNamespaces.List(from);
         }
-        catch (SourceException e)
+        catch (SourceException e) when (!e.IsConnection)
         {
             throw new UsageException(e.Message, e.Hint);
         }
+
+        // Messages name a server by its hosts, never with the credentials of --from.
+        string shown = MongoSource.IsMongoUri(from) ? $"mongodb://{string.Join(",", MongoDB.Driver.MongoUrl.Create(from).Servers)}" : from;
         var chosen = new List<(MappingSet.Member Member, string Database, string Collection, long? Bytes)>();
         if (held is not null)
         {
@@ -171,7 +184,7 @@ internal static class DatabaseRun
                 }
                 if (!used.Add(m))
                 {
-                    throw new UsageException($"mapping {m.Mapping.FileName} names collection \"{m.Mapping.Collection}\" without a database, and {from} holds it in several",
+                    throw new UsageException($"mapping {m.Mapping.FileName} names collection \"{m.Mapping.Collection}\" without a database, and {shown} holds it in several",
                         "set \"database\" in the mapping, or choose one with --nsInclude 'db.*'");
                 }
                 chosen.Add((m, ns.Database, ns.Collection, ns.Bytes));
@@ -190,27 +203,31 @@ internal static class DatabaseRun
                     : flags.Include.Count == 0 && (job.Collections.Count == 0 || job.Collections.Contains(m.Mapping.Collection));
                 if (wanted)
                 {
-                    throw new UsageException($"mapping {m.Mapping.FileName} names collection {m.Namespace}, which {from} does not hold; it holds: {holds}",
+                    throw new UsageException($"mapping {m.Mapping.FileName} names collection {m.Namespace}, which {shown} does not hold; it holds: {holds}",
                         "remove that mapping, or point --from at the dump that holds the collection");
                 }
             }
         }
-        else if (!MongoSource.IsMongoUri(from))
+        else if (unlisted is not null)
         {
-            throw new UsageException($"{(from == "-" ? "standard input" : from)} holds one collection; several mappings need a mongodump directory, an archive or a mongodb:// source",
-                "give one --mapping for a .bson file or a stream of one");
-        }
-        else
-        {
+            if (!flags.Quiet)
+            {
+                ctx.Err.WriteLine($"etlfast: {unlisted}: loading the collections the mappings name (the server cannot say what else it holds, or which are views)");
+            }
             foreach (MappingSet.Member m in set.Ordered)
             {
-                string db = m.Mapping.Database ?? job.Database ?? MongoDB.Driver.MongoUrl.Create(from).DatabaseName
-                    ?? throw new UsageException($"mapping {m.Mapping.FileName} names no database", "set \"database\" in it, or give -d/--db");
+                // LiveDatabases gave a database for every mapping, or the listing would not have got this far.
+                string db = m.Mapping.Database ?? job.Database ?? MongoDB.Driver.MongoUrl.Create(from).DatabaseName!;
                 if (Selected(db, m.Mapping.Collection))
                 {
                     chosen.Add((m, db, m.Mapping.Collection, null));
                 }
             }
+        }
+        else
+        {
+            throw new UsageException($"{(from == "-" ? "standard input" : from)} holds one collection; several mappings need a mongodump directory, an archive or a mongodb:// source",
+                "give one --mapping for a .bson file or a stream of one");
         }
         if (chosen.Count == 0)
         {
@@ -224,6 +241,21 @@ internal static class DatabaseRun
             loads.Add(new CollectionLoad($"{db}.{collection}", plan, options, bytes));
         }
         return loads;
+    }
+
+    /// <summary>
+    /// The databases of a live server to list: -d, else the one --from names, else the ones the mappings
+    /// name when every mapping names one; empty (every database) otherwise.
+    /// </summary>
+    private static List<string> LiveDatabases(JobArgs job, MappingSet set)
+    {
+        if ((job.Database ?? MongoDB.Driver.MongoUrl.Create(job.From).DatabaseName) is { } named)
+        {
+            return [named];
+        }
+        return set.Ordered.All(m => m.Mapping.Database is not null)
+            ? [.. set.Ordered.Select(m => m.Mapping.Database!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]
+            : [];
     }
 
     private static int IndexIn(MappingSet set, MappingSet.Member m)

@@ -30,7 +30,10 @@ internal static class LoadCommand
                                  (views, system.* and time-series are skipped, saying so) must have a
                                  mapping unless left out; every collection's data goes in first (the
                                  largest first), then all keys, foreign keys and indexes, referenced
-                                 collections first. --resume continues every collection
+                                 collections first. --resume continues every collection. A live
+                                 server is asked with listCollections (of the database --from or -d
+                                 names, else the mappings' databases, else all but admin/local/config);
+                                 one that lacks it loads the collections the mappings name
           --nsInclude PATTERN    load only the namespaces db.collection that match (repeatable; * is
                                  any characters), e.g. --nsInclude 'app.*'; -c NAME (repeatable) and
                                  -d NAME select by collection and database the same way

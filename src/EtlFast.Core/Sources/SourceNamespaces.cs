@@ -1,3 +1,4 @@
+using MongoDB.Driver;
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 using EtlFast.Core.Sources.Archive;
@@ -58,6 +59,72 @@ public static class SourceNamespaces
             ArchiveNamespaceKind.System => NamespaceKind.System,
             _ => NamespaceKind.Collection,
         }, n.ViewOn, null))];
+    }
+}
+
+/// <summary>The namespaces of a live server: listCollections of one database, or of every database but admin, local and config.</summary>
+public static class LiveNamespaces
+{
+    private static readonly string[] ServerDatabases = ["admin", "local", "config"];
+
+    /// <summary>
+    /// What the server at <paramref name="uri"/> holds in <paramref name="databases"/>, or, when that is
+    /// empty, in every database of the server's own users (listDatabases). Null, with
+    /// <paramref name="unlisted"/> saying why, when the server does not implement listCollections (some
+    /// MongoDB-compatible servers do not): then only the collections the mappings name can be loaded.
+    /// </summary>
+    public static IReadOnlyList<SourceNamespace>? List(string uri, IReadOnlyList<string> databases, CancellationToken cancel, out string? unlisted)
+    {
+        unlisted = null;
+        ArgumentNullException.ThrowIfNull(uri);
+        ArgumentNullException.ThrowIfNull(databases);
+        (MongoClient client, string hosts, string? password) = MongoSource.ConnectClient(uri, databases.Count > 0 ? databases[0] : "admin", cancel);
+        using (client)
+        {
+            try
+            {
+                IEnumerable<string> listed = databases.Count > 0
+                    ? databases
+                    : client.ListDatabaseNames(cancel).ToList(cancel).Where(d => !ServerDatabases.Contains(d));
+                var found = new List<SourceNamespace>();
+                foreach (string db in listed)
+                {
+                    foreach (MongoDB.Bson.BsonDocument info in client.GetDatabase(db).ListCollections(cancellationToken: cancel).ToList(cancel))
+                    {
+                        found.Add(Of(db, info));
+                    }
+                }
+                return found;
+            }
+            catch (MongoCommandException e) when (MongoErrors.IsNotImplemented(e))
+            {
+                if (databases.Count == 0)
+                {
+                    throw new SourceException($"mongodb://{hosts} does not implement {MongoErrors.Unimplemented(e)}, so its databases cannot be listed",
+                        "name the database: mongodb://host/DB, -d DB, or \"database\" in each mapping");
+                }
+                unlisted = $"mongodb://{hosts} does not implement {MongoErrors.Unimplemented(e)}";
+                return null;
+            }
+            catch (Exception e) when (!cancel.IsCancellationRequested && MongoRetry.IsDriverFault(e))
+            {
+                throw new SourceException($"could not list the collections of mongodb://{hosts}/{string.Join(",", databases)}: {MongoErrors.Brief(e, password)}",
+                    databases.Count > 0 ? "check that the user may run listCollections"
+                        : "check that the user may run listDatabases, or name the database: mongodb://host/DB, -d DB, or \"database\" in each mapping", connection: true);
+            }
+        }
+    }
+
+    /// <summary>One listCollections entry: its type says view or time series; system.* is the server's.</summary>
+    private static SourceNamespace Of(string database, MongoDB.Bson.BsonDocument info)
+    {
+        string name = info["name"].AsString;
+        string type = info.TryGetValue("type", out MongoDB.Bson.BsonValue t) && t.IsString ? t.AsString : "collection";
+        string? viewOn = info.TryGetValue("options", out MongoDB.Bson.BsonValue o) && o.IsBsonDocument
+            && o.AsBsonDocument.TryGetValue("viewOn", out MongoDB.Bson.BsonValue v) && v.IsString ? v.AsString : null;
+        NamespaceKind kind = name.StartsWith("system.", StringComparison.Ordinal) ? NamespaceKind.System
+            : type switch { "view" => NamespaceKind.View, "timeseries" => NamespaceKind.TimeSeries, _ => NamespaceKind.Collection };
+        return new SourceNamespace(database, name, kind, viewOn, null);
     }
 }
 

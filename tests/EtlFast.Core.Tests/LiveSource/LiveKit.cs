@@ -29,18 +29,28 @@ internal static partial class LiveKit
     }
 
     /// <summary>A server of <paramref name="kind"/> holding <paramref name="documents"/> as database.collection.</summary>
-    public static async Task<LiveServer> Serve(ServerKind kind, string database, string collection, IEnumerable<BsonDocument> documents)
+    public static Task<LiveServer> Serve(ServerKind kind, string database, string collection, IEnumerable<BsonDocument> documents) =>
+        Serve(kind, database, [(collection, documents)]);
+
+    /// <summary>A server of <paramref name="kind"/> holding each of <paramref name="collections"/> in <paramref name="database"/>.</summary>
+    public static async Task<LiveServer> Serve(ServerKind kind, string database, IEnumerable<(string Collection, IEnumerable<BsonDocument> Documents)> collections)
     {
         if (kind == ServerKind.Wire)
         {
             var wire = new WireServer();
-            wire.AddDocuments(database, collection, documents);
+            foreach ((string collection, IEnumerable<BsonDocument> documents) in collections)
+            {
+                wire.AddDocuments(database, collection, documents);
+            }
             return new LiveServer(Uri(wire), wire);
         }
         Jongodb jongodb = await Jongodb.StartAsync();
         try
         {
-            jongodb.Insert(database, collection, documents);
+            foreach ((string collection, IEnumerable<BsonDocument> documents) in collections)
+            {
+                jongodb.Insert(database, collection, documents);
+            }
         }
         catch
         {

@@ -109,6 +109,34 @@ public sealed class DatabaseLoadTests : IDisposable
         SchemaCompare.Equal(conn, fromDir, fromArchive);
     }
 
+    [Theory]
+    [InlineData(LiveSource.ServerKind.Wire)]
+    [InlineData(LiveSource.ServerKind.Jongodb)]
+    public async Task Every_collection_of_a_live_database_loads_to_the_same_tables_as_its_dump(LiveSource.ServerKind kind)
+    {
+        string[] names = ["customers", "products", "orders", "reviews", "audit_log"];
+        await using LiveSource.LiveServer server = await LiveSource.LiveKit.Serve(kind, "app_db", names.Select(n => (n, (IEnumerable<BsonDocument>)Documents(n))));
+        string fromDump = _schemas.New("db_dump"), live = _schemas.New("db_live");
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", Mappings, "--schema", fromDump, "-q"]).Ok();
+        // The URI names no database: the mappings' (app_db) is listed.
+        CliResult r = Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", server.Uri, "-m", Mappings, "--schema", live]).Ok();
+        using NpgsqlConnection conn = TestPg.Open();
+        SchemaCompare.Equal(conn, fromDump, live);
+        if (kind == LiveSource.ServerKind.Jongodb)
+        {
+            // It has no listCollections: the mappings' collections are loaded, and the run says why no more can be.
+            Assert.Contains("does not implement the listCollections command: loading the collections the mappings name", r.Err, StringComparison.Ordinal);
+            return;
+        }
+
+        // A mapping for a collection the server lacks is refused before anything is written, the server named by its hosts.
+        string wishlists = Mapping("wishlists.json", "wishlists", """{"name": "wishlists", "columns": [{"name": "id", "type": "text", "from": "_id"}]}""");
+        string refused = _schemas.New("db_live_x");
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", server.Uri, "-m", Mappings, "-m", wishlists, "--schema", refused])
+            .Fails(2, "names collection app_db.wishlists, which mongodb://127.0.0.1:", "does not hold; it holds: app_db.audit_log, app_db.customers");
+        Assert.Empty(PgTable.Tables(conn, refused));
+    }
+
     [Fact]
     public void NsExclude_leaves_a_collection_out_and_nsInclude_takes_only_what_matches()
     {
