@@ -10,7 +10,7 @@ namespace EtlFast.Cli.Commands;
 internal static class InferCommand
 {
     public const string Usage = """
-        Usage: etlfast infer --from SOURCE [--config FILE] [--sample N] [-o FILE] [-d DB] [-c COLLECTION] [-q]
+        Usage: etlfast infer --from SOURCE [--config FILE] [--sample N] [-o FILE|DIR/] [-d DB] [-c COLLECTION] [-q]
 
         Reads a sample of a collection, finds every field path with its BSON types and how often it is
         present, and writes a mapping (docs/mapping.md) that "etlfast load" accepts unchanged: the
@@ -33,6 +33,11 @@ internal static class InferCommand
                                  {{$sample: {{size: N}}}} from a live collection
           -o, --output FILE      write the mapping to FILE (written whole to FILE.tmp, then renamed;
                                  an existing FILE is replaced). Default: standard output
+          -o, --output DIR/      without -c: one mapping per collection of a dump directory, an
+                                 archive or a live database (-d picks one), each DIR/COLLECTION.json
+                                 (DIR/DB.COLLECTION.json for several databases); views, system.* and
+                                 time-series are skipped, saying so. DIR is a directory that exists, or
+                                 ends with /. "etlfast load --mapping DIR" then loads them all
           -d, --db NAME          the database: of a live source (default: the URI's), and the mapping's
                                  "database" (default for a dump directory: its folder's name)
           -c, --collection NAME  the collection: required for a live source and for standard input;
@@ -50,6 +55,7 @@ internal static class InferCommand
           etlfast infer --from dump/ -c users --sample 5000 -o users.json
           mongodump --archive --db=app | etlfast infer --from - -c users > users.json
           etlfast infer --from app.archive.gz -d app -c users -o users.json
+          etlfast infer --from dump/ -o mappings/        # every collection, then: load --mapping mappings
           etlfast infer --from mongodb://localhost/sample_db -c users -o users.json
           etlfast load --from users.bson --mapping users.json --to postgresql://postgres@localhost/postgres
 
@@ -106,19 +112,50 @@ internal static class InferCommand
         {
             throw new UsageException("--from is required", $"name a .bson or .bson.gz file, a mongodump directory, - for standard input, or a mongodb:// URI (or give it in --config FILE or {SourceSecrets.Variable})");
         }
-        if (output is not null && output != "-" && Directory.Exists(output))
-        {
-            throw new UsageException($"output \"{output}\" is a directory", "give -o a file name, e.g. -o mapping.json");
-        }
         if (collection is { Length: 0 } || database is { Length: 0 })
         {
             throw new UsageException("-c/--collection and -d/--db cannot be empty");
         }
+        var options = new InferOptions { From = from, SampleSize = sample, Database = database, Collection = collection, OpenStdin = ctx.OpenStdin };
+        if (output is not null && output != "-" && (Directory.Exists(output) || output.EndsWith('/')))
+        {
+            if (collection is not null)
+            {
+                throw new UsageException($"output \"{output}\" is a directory", "give -o a file name with -c, e.g. -o mapping.json, or leave -c out for one mapping per collection");
+            }
+            return InferDatabase.Run(options, output, quiet, ctx);
+        }
 
-        InferResult result;
+        int? failed = TryInfer(options, ctx, out InferResult? inferred);
+        if (failed is { } code)
+        {
+            return code;
+        }
+        InferResult result = inferred!;
+        string target = output is null or "-" ? "standard output" : output;
+        if (output is null or "-")
+        {
+            ctx.Out.Write(result.Text);
+        }
+        else if (!WriteAtomically(output, result.Text, ctx))
+        {
+            return ExitCodes.Data;
+        }
+        if (!quiet)
+        {
+            Report(ctx.Err, result, target);
+        }
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Runs the inference; on failure says why and returns the exit code, else null with the result.</summary>
+    internal static int? TryInfer(InferOptions options, CliContext ctx, out InferResult? result)
+    {
+        result = null;
         try
         {
-            result = Inferrer.Run(new InferOptions { From = from, SampleSize = sample, Database = database, Collection = collection, OpenStdin = ctx.OpenStdin }, ctx.Cancellation);
+            result = Inferrer.Run(options, ctx.Cancellation);
+            return null;
         }
         catch (SourceException e)
         {
@@ -142,25 +179,10 @@ internal static class InferCommand
             ctx.Error("interrupted: no mapping was written");
             return ctx.InterruptExitCode();
         }
-
-        string target = output is null or "-" ? "standard output" : output;
-        if (output is null or "-")
-        {
-            ctx.Out.Write(result.Text);
-        }
-        else if (!WriteAtomically(output, result.Text, ctx))
-        {
-            return ExitCodes.Data;
-        }
-        if (!quiet)
-        {
-            Report(ctx.Err, result, target);
-        }
-        return ExitCodes.Ok;
     }
 
     /// <summary>FILE.tmp, then a rename: FILE is either the old file or the whole new mapping, never half of one.</summary>
-    private static bool WriteAtomically(string path, string text, CliContext ctx)
+    internal static bool WriteAtomically(string path, string text, CliContext ctx)
     {
         string temp = path + ".tmp";
         try
@@ -184,7 +206,7 @@ internal static class InferCommand
         }
     }
 
-    private static void Report(TextWriter err, InferResult r, string target)
+    internal static void Report(TextWriter err, InferResult r, string target)
     {
         InferredLayout layout = r.Layout;
         string size = r.Bytes < 1048576 ? $"{r.Bytes / 1024.0:N1} KB" : $"{r.Bytes / 1048576.0:N1} MB";

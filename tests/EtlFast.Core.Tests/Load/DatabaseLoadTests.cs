@@ -138,6 +138,28 @@ public sealed class DatabaseLoadTests : IDisposable
     }
 
     [Fact]
+    public void Infer_writes_one_mapping_per_collection_that_a_whole_database_load_takes()
+    {
+        string dir = _dir.File("inferred");
+        CliResult r = Etlfast.Run(["infer", "--from", Dump(), "-o", dir + "/"]).Ok();
+        Assert.Contains("app_db.big_orders is a view on app_db.orders: skipped", r.Err, StringComparison.Ordinal);
+        string[] names = ["audit_log", "customers", "orders", "products", "reviews"];
+        Assert.Equal(names.Select(n => n + ".json"), Directory.GetFiles(dir).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal));
+
+        string schema = _schemas.New("db_inf");
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", dir, "--schema", schema, "-q"]).Ok();
+        using NpgsqlConnection conn = TestPg.Open();
+        foreach (string name in names)
+        {
+            Assert.Equal((long)Documents(name).Count, TestPg.Scalar(conn, $"SELECT count(*) FROM {TestPg.Qualify(schema, name)}"));
+        }
+
+        // -o DIR with -c, or for a source of one collection, is refused.
+        Etlfast.Run(["infer", "--from", Dump(), "-c", "orders", "-o", dir]).Fails(2, "is a directory");
+        Etlfast.Run(["infer", "--from", Path.Combine(Dump(), "app_db", "orders.bson"), "-o", dir]).Fails(2, "holds one collection");
+    }
+
+    [Fact]
     public void NsExclude_leaves_a_collection_out_and_nsInclude_takes_only_what_matches()
     {
         string without = _schemas.New("db_excl"), only = _schemas.New("db_incl");
