@@ -9,7 +9,10 @@ internal sealed record Failure(int ExitCode, string Primary, string? Detail, str
 internal sealed record LoadOutcome(int ExitCode, LoadSummary Summary, Failure? Failure, string? RunId)
 {
     /// <summary>A stable word for the exit code.</summary>
-    public string Status => ExitCode switch
+    public string Status => StatusOf(ExitCode);
+
+    /// <summary>The stable word for an exit code, for every summary that reports one.</summary>
+    public static string StatusOf(int exitCode) => exitCode switch
     {
         ExitCodes.Ok => "ok",
         ExitCodes.CompletedWithRejects => "completed_with_rejects",

@@ -13,7 +13,11 @@ internal sealed record RunFacts(string? Source, string? Target, string? Schema, 
 /// </summary>
 internal static class SummaryJson
 {
-    public static void Write(string path, LoadOutcome outcome, RunFacts facts, DateTimeOffset started)
+    public static void Write(string path, LoadOutcome outcome, RunFacts facts, DateTimeOffset started) =>
+        Write(path, w => WriteDocument(w, outcome, facts, started));
+
+    /// <summary>Any summary document, written whole to a temporary file beside <paramref name="path"/>, then renamed over it.</summary>
+    public static void Write(string path, Action<Utf8JsonWriter> document)
     {
         string full = Path.GetFullPath(path);
         string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
@@ -22,7 +26,7 @@ internal static class SummaryJson
             using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
             using (var w = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true }))
             {
-                WriteDocument(w, outcome, facts, started);
+                document(w);
             }
             File.Move(temp, full, overwrite: true);
         }
@@ -75,8 +79,16 @@ internal static class SummaryJson
         w.WriteEndObject();
         WriteNullable(w, "reject_file", s.RejectFile);
 
+        WriteTables(w, s.Tables);
+        WriteError(w, outcome.Failure);
+        w.WriteEndObject();
+    }
+
+    /// <summary>"tables": each table by name with its rows, COPY bytes and COPY seconds.</summary>
+    public static void WriteTables(Utf8JsonWriter w, IEnumerable<TableSummary> tables)
+    {
         w.WriteStartObject("tables");
-        foreach (TableSummary t in s.Tables)
+        foreach (TableSummary t in tables)
         {
             w.WriteStartObject(t.Name);
             w.WriteNumber("rows", t.Rows);
@@ -84,8 +96,6 @@ internal static class SummaryJson
             w.WriteNumber("copy_seconds", Math.Round(t.CopySeconds, 3));
             w.WriteEndObject();
         }
-        w.WriteEndObject();
-        WriteError(w, outcome.Failure);
         w.WriteEndObject();
     }
 

@@ -68,11 +68,13 @@ internal static class DatabaseRun
             run.Run((c, _) => progress[c].Finish());
             code = run.Summaries.Any(s => s.Rejected > 0) ? ExitCodes.CompletedWithRejects : ExitCodes.Ok;
         }
-        catch (LoadException e)
+        catch (CollectionLoadException e)
         {
-            code = e.Kind switch { FailureKind.Usage => ExitCodes.Usage, FailureKind.Connection => ExitCodes.Connection, _ => ExitCodes.Data };
-            error = e.Message;
-            ctx.Error(e.Message, e.Detail, e.Hint ?? "what was committed stays: run the same command with --resume to continue every collection");
+            // The single load's words and exit code for its error, named with the collection.
+            Failure f = LoadCommand.Describe(e.InnerException!);
+            code = f.ExitCode;
+            error = $"collection {e.Namespace}: {f.Primary}";
+            ctx.Error(error, f.Detail, f.Hint ?? "what was committed stays: run the same command with --resume to continue every collection");
         }
         catch (OperationCanceledException) when (ctx.Cancellation.IsCancellationRequested)
         {
@@ -293,12 +295,10 @@ internal static class DatabaseRun
     {
         try
         {
-            string temp = path + ".tmp";
-            using (var file = File.Create(temp))
-            using (var w = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true }))
+            SummaryJson.Write(path, w =>
             {
                 w.WriteStartObject();
-                w.WriteString("status", code == ExitCodes.Ok ? "ok" : code == ExitCodes.CompletedWithRejects ? "completed_with_rejects" : "failed");
+                w.WriteString("status", LoadOutcome.StatusOf(code));
                 w.WriteNumber("exit_code", code);
                 SummaryJson.WriteNullable(w, "error", error);
                 w.WriteNumber("documents", total.Documents);
@@ -320,22 +320,12 @@ internal static class DatabaseRun
                     w.WriteNumber("data_seconds", s.LoadSeconds);
                     w.WriteNumber("keys_seconds", s.ConstraintSeconds);
                     w.WriteBoolean("already_finished", s.AlreadyFinished);
-                    w.WriteStartArray("tables");
-                    foreach (TableSummary t in s.Tables)
-                    {
-                        w.WriteStartObject();
-                        w.WriteString("name", t.Name);
-                        w.WriteNumber("rows", t.Rows);
-                        w.WriteNumber("bytes", t.Bytes);
-                        w.WriteEndObject();
-                    }
-                    w.WriteEndArray();
+                    SummaryJson.WriteTables(w, s.Tables);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
                 w.WriteEndObject();
-            }
-            File.Move(temp, path, overwrite: true);
+            });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -432,7 +432,7 @@ internal static class LoadCommand
     }
 
     /// <summary>The message and exit code for an error that ends a load.</summary>
-    private static Failure Describe(Exception e) => e switch
+    internal static Failure Describe(Exception e) => e switch
     {
         LoadException l => new Failure(l.Kind switch
         {

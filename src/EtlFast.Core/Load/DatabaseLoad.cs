@@ -57,30 +57,22 @@ public sealed class DatabaseLoad(IReadOnlyList<CollectionLoad> keyOrder, Func<Co
         }
     }
 
-    /// <summary>Runs a step of one collection; its failure names the collection.</summary>
+    /// <summary>Runs a step of one collection; a failure that ends it is thrown again with the collection's name.</summary>
     private static void Named(CollectionLoad c, Action step)
     {
         try
         {
             step();
         }
-        catch (LoadException e)
+        catch (Exception e) when (e is LoadException or DataException or SourceException or BsonException)
         {
-            throw new LoadException(e.Kind, $"collection {c.Namespace}: {e.Message}", e.Detail, e.Hint, e);
-        }
-        catch (DataException e)
-        {
-            throw new LoadException(FailureKind.Data, $"collection {c.Namespace}: {e.Message}",
-                "the chunk holding this document was rolled back; chunks committed before it stay", e.Hint, e);
-        }
-        catch (SourceException e)
-        {
-            throw new LoadException(e.IsConnection ? FailureKind.Connection : FailureKind.Usage, $"collection {c.Namespace}: {e.Message}", null, e.Hint, e);
-        }
-        catch (BsonException e)
-        {
-            throw new LoadException(FailureKind.Data, $"collection {c.Namespace}: {e.Message}", null,
-                "the source is corrupt or truncated at that offset; the whole chunks before it were committed and stay", e);
+            throw new CollectionLoadException(c.Namespace, e);
         }
     }
+}
+
+/// <summary>The failure of one collection of a whole-database run: its namespace, and the load's own error as the inner exception.</summary>
+public sealed class CollectionLoadException(string ns, Exception inner) : Exception($"collection {ns}: {inner.Message}", inner)
+{
+    public string Namespace { get; } = ns;
 }

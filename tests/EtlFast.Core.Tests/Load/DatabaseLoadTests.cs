@@ -160,11 +160,26 @@ public sealed class DatabaseLoadTests : IDisposable
     }
 
     [Fact]
+    public void A_collection_that_fails_is_named_with_the_load_s_own_error_and_exit_code()
+    {
+        Etlfast.Run(["load", "--to", "postgresql://postgres@127.0.0.1:1/postgres", "--from", Dump(), "-m", Mappings, "--schema", _schemas.New("db_down"), "-q"])
+            .Fails(3, "collection app_db.", "could not connect to PostgreSQL at postgres@127.0.0.1:1/postgres");
+    }
+
+    [Fact]
     public void NsExclude_leaves_a_collection_out_and_nsInclude_takes_only_what_matches()
     {
         string without = _schemas.New("db_excl"), only = _schemas.New("db_incl");
         Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", Mappings, "--schema", without, "--nsExclude", "app_db.audit_*", "-q"]).Ok();
-        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", Mappings, "--schema", only, "--nsInclude", "app_db.cust*", "--nsInclude", "app_db.products", "-q"]).Ok();
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", Mappings, "--schema", only, "--nsInclude", "app_db.cust*", "--nsInclude", "app_db.products", "-q", "--summary-json", _dir.File("only.json")]).Ok();
+        using (var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(_dir.File("only.json"))))
+        {
+            System.Text.Json.JsonElement root = summary.RootElement;
+            Assert.Equal("ok", root.GetProperty("status").GetString());
+            var loaded = root.GetProperty("collections").EnumerateArray().ToDictionary(c => c.GetProperty("namespace").GetString()!);
+            Assert.Equal(["app_db.customers", "app_db.products"], loaded.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal(Documents("products").Count, loaded["app_db.products"].GetProperty("tables").GetProperty("products").GetProperty("rows").GetInt64());
+        }
         using NpgsqlConnection conn = TestPg.Open();
         Assert.Equal(["customer_tags", "customers", "order_items", "orders", "products", "reviews"], PgTable.Tables(conn, without).Order(StringComparer.Ordinal));
         Assert.Equal(["customer_tags", "customers", "products"], PgTable.Tables(conn, only).Order(StringComparer.Ordinal));
