@@ -21,7 +21,7 @@ internal static class DryRun
         bool live = MongoSource.IsMongoUri(options.From);
         long? estimatedChunks = Source(o, plan, options, live);
 
-        string? identity = Checkpoints.SourceIdentity(options.From, options.Query);
+        string? identity = Checkpoints.SourceIdentity(options, plan.Mapping);
         string? runId = identity is null || options.NullSink ? null : Checkpoints.RunId(identity, options.MappingText, plan.Schema, options.ChunkBytes);
         TargetState target = options.NullSink ? new TargetState { Error = "--sink null sends nothing to PostgreSQL" } : TargetInspection.Inspect(plan, options, runId);
         o.WriteLine($"target       {options.Target.Display}, schema {Sql.Quote(plan.Schema)}");

@@ -47,6 +47,20 @@ public static class Checkpoints
         return full;
     }
 
+    /// <summary>
+    /// The identity of what one load reads: the source, and the namespace when -d/-c choose one the mapping
+    /// does not name. Without it, a run over one collection of an archive or a dump directory and a run over
+    /// another collection of the same source, with the same mapping, would share their checkpoints, and a
+    /// resume would skip chunks that belong to the other collection.
+    /// </summary>
+    public static string? SourceIdentity(LoadOptions options, Mapping.MappingDocument mapping)
+    {
+        string? source = SourceIdentity(options.From, options.Query);
+        bool chosen = (options.Database is not null && options.Database != mapping.Database)
+            || (options.Collection is not null && options.Collection != mapping.Collection);
+        return source is null || !chosen ? source : $"{source}|{options.Database ?? mapping.Database}.{options.Collection ?? mapping.Collection}";
+    }
+
     public static void EnsureTables(NpgsqlConnection conn)
     {
         if (Current(conn))

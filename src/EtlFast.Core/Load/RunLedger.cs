@@ -46,7 +46,7 @@ internal sealed class RunLedger(LoadPlan plan, LoadOptions options, ILoadObserve
             return (options.Mode, options.Constraints);
         }
         using NpgsqlConnection control = steps.Open();
-        string? identity = Checkpoints.SourceIdentity(options.From, options.Query);
+        string? identity = Checkpoints.SourceIdentity(options, plan.Mapping);
         if (identity is null && options.Resume)
         {
             throw new LoadException(FailureKind.Usage, "--resume cannot be used with --from -",

@@ -56,7 +56,7 @@ public sealed class Syncer(LoadPlan plan, LoadOptions options, ILoadObserver loa
         var clock = Stopwatch.StartNew();
         var summary = new SyncSummary { Inserted = new long[plan.Tables.Length], Deleted = new long[plan.Tables.Length] };
         using var applier = new ChangeApplier(plan, plan.Mapping.Collection); // refuses a mapping it cannot follow, before anything runs
-        string syncId = Checkpoints.RunId(Checkpoints.SourceIdentity(options.From, options.Query)!, options.MappingText, plan.Schema, options.ChunkBytes);
+        string syncId = Checkpoints.RunId(Checkpoints.SourceIdentity(options, plan.Mapping)!, options.MappingText, plan.Schema, options.ChunkBytes);
         using var steps = new PgSteps(options.Target, options.IoTimeout);
         string database = options.Database ?? plan.Mapping.Database
             ?? throw new LoadException(FailureKind.Usage, "which database? the mapping names none", hint: "give -d/--db, or \"database\" in the mapping");

@@ -31,7 +31,7 @@ public sealed partial class Verifier(LoadPlan plan, LoadOptions options, SampleC
     {
         var offsets = new HashSet<long>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        string? identity = Checkpoints.SourceIdentity(options.From, options.Query);
+        string? identity = Checkpoints.SourceIdentity(options, plan.Mapping);
         if (identity is null)
         {
             return (offsets, ids);

@@ -75,6 +75,27 @@ public sealed class DumpDirectoryTests : IDisposable
     }
 
     [Fact]
+    public void A_resume_with_another_database_of_the_same_dump_is_not_taken_for_the_finished_load()
+    {
+        _dir.Write("dump/a/users.bson", SeedData.Get(5, seed: 1).Bytes);
+        _dir.Write("dump/b/users.bson", SeedData.Get(7, seed: 2).Bytes);
+        string mapping = MappingWithoutDatabase();
+        string schema = _schemas.New("dump_ns_identity");
+        Etlfast.Load(_dir.File("dump"), mapping, schema, "-d", "a").Ok();
+
+        // Same directory, same mapping, same schema: only -d tells the two loads apart. b's load must not be
+        // "nothing to do" on the strength of a's checkpoints, and must not mix b's rows into a's tables.
+        CliResult r = Etlfast.Load(_dir.File("dump"), mapping, schema, "-d", "b", "--resume", "--mode", "clean").Ok();
+        Assert.DoesNotContain("nothing to do", r.Out + r.Err);
+        using NpgsqlConnection conn = TestPg.Open();
+        SeedData.AssertLoaded(conn, schema, SeedData.Get(7, seed: 2).Tables);
+
+        // And b's own re-run is the finished load it is.
+        CliResult again = Etlfast.Load(_dir.File("dump"), mapping, schema, "-d", "b", "--resume").Ok();
+        Assert.Contains("nothing to do", again.Out + again.Err);
+    }
+
+    [Fact]
     public void Infer_without_a_collection_lists_the_dumps_collections_with_their_databases()
     {
         _dir.Write("dump/shop/orders.bson", SeedData.Get(3, seed: 1).Bytes);
