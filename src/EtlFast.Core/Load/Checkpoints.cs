@@ -70,8 +70,14 @@ public static class Checkpoints
             return;
         }
         using NpgsqlTransaction tx = conn.BeginTransaction();
-        // Serialises concurrent loaders creating the bookkeeping tables for the first time.
+        // Serialises concurrent loaders creating the bookkeeping tables for the first time; whoever waited
+        // finds them made and leaves them alone (no ALTER TABLE queued behind the first one's chunks).
         SchemaBuilder.Execute(conn, "SELECT pg_advisory_xact_lock(7402220114)");
+        if (Current(conn))
+        {
+            tx.Commit();
+            return;
+        }
         SchemaBuilder.Execute(conn, $"""
             CREATE SCHEMA IF NOT EXISTS {Schema};
             CREATE TABLE IF NOT EXISTS {Schema}.runs (
