@@ -25,6 +25,7 @@ internal static class MappingTreeReader
         {
             utf8Json = utf8Json[3..];
         }
+        utf8Json = WithLfLineEnds(utf8Json);
         var lines = new LineIndex(utf8Json);
         var reader = new Utf8JsonReader(utf8Json, Options);
         try
@@ -51,6 +52,29 @@ internal static class MappingTreeReader
             MappingThrow.At(fileName, line, $"invalid JSON: {WithoutPosition(e.Message)}; fix the syntax (comments // /* */ and trailing commas are allowed, single quotes and unquoted keys are not)");
             return null;
         }
+    }
+
+    /// <summary>
+    /// A lone CR (classic Mac line ends) becomes LF, so Utf8JsonReader and the line index, which count LF,
+    /// name the line an editor shows. Same length, so every offset stays; CRLF is left as it is. A raw CR
+    /// is never valid inside a JSON string, so no value changes.
+    /// </summary>
+    private static ReadOnlySpan<byte> WithLfLineEnds(ReadOnlySpan<byte> text)
+    {
+        int cr = text.IndexOf((byte)'\r');
+        if (cr < 0)
+        {
+            return text;
+        }
+        byte[] copy = text.ToArray();
+        for (int i = cr; i < copy.Length; i++)
+        {
+            if (copy[i] == '\r' && (i + 1 == copy.Length || copy[i + 1] != '\n'))
+            {
+                copy[i] = (byte)'\n';
+            }
+        }
+        return copy;
     }
 
     private static MappingNode ReadValue(ref Utf8JsonReader reader, LineIndex lines, string fileName)

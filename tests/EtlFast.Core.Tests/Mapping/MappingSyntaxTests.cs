@@ -38,6 +38,31 @@ public sealed class MappingSyntaxTests
         Assert.Equal(10, t.Columns[0].Line);
     }
 
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    [InlineData("\r")]
+    public void Errors_name_the_line_the_user_sees_whatever_the_line_ends(string eol)
+    {
+        string[] lines =
+        [
+            "// a comment on line 1",
+            "{",
+            "  \"collection\": \"users\",",
+            "  \"tables\": [",
+            "    { \"name\": \"t\", \"columns\": [{ \"name\": \"a\", \"from\": \"a\", \"type\": \"no_such_type\" }] }",
+            "  ]",
+            "}",
+        ];
+        FailsAt(string.Join(eol, lines), 5, "no_such_type");
+
+        lines[4] = "    { \"name\": \"t\" \"columns\": [] }";
+        FailsAt(string.Join(eol, lines), 5, "invalid JSON");
+
+        lines[4] = "    { \"name\": \"t\", \"columns\": [{ \"name\": \"a\", \"from\": \"a\" }] }";
+        Assert.Equal(5, Parse(string.Join(eol, lines)).Tables[0].Line);
+    }
+
     [Fact]
     public void Byte_order_mark_is_skipped()
     {
