@@ -24,7 +24,7 @@ internal static class InferCommand
           --from SOURCE          a mongodump .bson or .bson.gz file, a mongodump output directory
                                  (DIR/db/collection.bson[.gz]), a mongodump --archive file (plain or
                                  --gzip; -c, and -d if the name is in several databases, pick the
-                                 namespace), - for standard input (.bson or an archive), or a live MongoDB:
+                                 namespace), - for standard input (.bson or an archive, gzipped or not), or a live MongoDB:
                                  mongodb://[user:pass@]host/... or mongodb+srv://... (the same
                                  connection handling as "etlfast load")
         {1}

@@ -32,10 +32,10 @@ internal sealed class JobArgs
                                  (DIR/db/collection.bson[.gz]: the collection the mapping names), a
                                  mongodump --archive file (plain or --gzip, known by its content: the
                                  namespace the mapping's "database"/"collection" or -d/-c name), -
-                                 for standard input (.bson or an archive), or a live MongoDB:
-                                 mongodb://[user:pass@]host/... or mongodb+srv://... (every driver
-                                 option passes through: TLS, replicaSet, authSource, readPreference,
-                                 compressors ...)
+                                 for standard input (.bson or an archive, gzipped or not), or a
+                                 live MongoDB: mongodb://[user:pass@]host/... or mongodb+srv://...
+                                 (every driver option passes through: TLS, replicaSet, authSource,
+                                 readPreference, compressors ...)
         """ + "\n" + SourceSecrets.Help + "\n" + """
           -m, --mapping FILE     the mapping (JSON): tables, columns, keys, policies; see docs/mapping.md
                                  and examples/seed-users.json

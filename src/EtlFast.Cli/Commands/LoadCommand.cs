@@ -110,6 +110,7 @@ internal static class LoadCommand
           etlfast load --from dump/sample_db/users.bson --mapping examples/seed-users.json \
                        --to postgresql://postgres@localhost/postgres
           mongodump --archive --db=app | etlfast load --from - -m users.json
+          mongodump --archive --gzip --db=app | etlfast load --from - -m users.json
           mongodump --archive=app.archive.gz --gzip --db=app
           etlfast load --from app.archive.gz -m users.json
           etlfast gen app -n 100000 -o dump && etlfast load --from dump -m examples/app --mode clean

@@ -20,49 +20,46 @@ namespace EtlFast.Core.Sources;
 /// file had been read. The one valid gzip this refuses is several members concatenated (cat a.gz b.gz),
 /// which mongodump never writes: the message says so and how to recompress it.
 /// </remarks>
-internal sealed class GunzipStream : Stream
+internal sealed class GunzipStream : ForwardOnlyReadStream
 {
     private const int HeaderBytes = 10;
     private const int TrailerBytes = 8;
 
-    private readonly FileStream _file;
+    private readonly CompressedTail _compressed;
     private readonly GZipStream _gzip;
     private readonly string _path;
     private readonly ReadMeter _meter;
     private long _delivered;
     private BsonException? _fault; // once damaged, every later read says the same
 
-    private GunzipStream(FileStream file, string path, ReadMeter meter)
+    private GunzipStream(CompressedTail compressed, GZipStream gzip, string path, ReadMeter meter)
+        : base(gzip)
     {
-        _file = file;
+        _compressed = compressed;
+        _gzip = gzip;
         _path = path;
         _meter = meter;
-        _gzip = new GZipStream(new MeteredStream(file, meter), CompressionMode.Decompress);
     }
 
-    /// <summary>Checks the gzip header (without moving the file's position) and decompresses the file through <paramref name="meter"/>.</summary>
-    public static Stream Open(FileStream file, string path, ReadMeter meter)
+    /// <summary>
+    /// Decompresses <paramref name="compressed"/> (a file or a pipe; it is read forward once) through
+    /// <paramref name="meter"/>, which counts compressed bytes. The header is checked first, the trailer's
+    /// length when the deflate data ends.
+    /// </summary>
+    public static Stream Open(Stream compressed, string path, ReadMeter meter)
     {
-        var stream = new GunzipStream(file, path, meter);
-        if (stream.CheckHeader() is { } fault)
+        var tail = new CompressedTail(new MeteredStream(compressed, meter));
+        var header = new byte[HeaderBytes];
+        int have = 0;
+        while (have < header.Length && tail.Read(header.AsSpan(have)) is var n and > 0)
         {
-            stream._fault = fault;
+            have += n;
         }
+        var gzip = new GZipStream(new Archive.ReplayStream(header.AsMemory(0, have), tail), CompressionMode.Decompress);
+        var stream = new GunzipStream(tail, gzip, path, meter);
+        stream._fault = stream.CheckHeader(header.AsSpan(0, have));
         return stream;
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -91,10 +88,9 @@ internal sealed class GunzipStream : Stream
         return n;
     }
 
-    private BsonException? CheckHeader()
+    private BsonException? CheckHeader(ReadOnlySpan<byte> header)
     {
-        Span<byte> header = stackalloc byte[HeaderBytes];
-        int have = RandomAccess.Read(_file.SafeFileHandle, header, 0);
+        int have = header.Length;
         if (have >= 2 && (header[0] != 0x1F || header[1] != 0x8B))
         {
             return Fault(0, "compressed", $"it is not gzip data (it starts 0x{header[0]:x2} 0x{header[1]:x2}, gzip starts 0x1f 0x8b); an uncompressed .bson must not be named .gz");
@@ -109,27 +105,27 @@ internal sealed class GunzipStream : Stream
         }
         if (have < HeaderBytes)
         {
-            return Fault(have, "compressed", "the file ends inside the gzip header: it is truncated");
+            return Fault(have, "compressed", "the input ends inside the gzip header: it is truncated");
         }
         return null;
     }
 
-    /// <summary>At the end of the deflate data: is the file whole? Its last 4 bytes must be the size just decompressed.</summary>
+    /// <summary>At the end of the deflate data: is the input whole? Its last 4 bytes must be the size just decompressed.</summary>
     private BsonException? CheckEnd()
     {
-        long length = _file.Length;
-        Span<byte> isize = stackalloc byte[4];
-        if (length < HeaderBytes + TrailerBytes || RandomAccess.Read(_file.SafeFileHandle, isize, length - 4) != 4)
+        _compressed.ReadToEnd(); // bytes after the trailer, if the decompressor left any, are part of the input's end
+        long length = _compressed.Count;
+        if (length < HeaderBytes + TrailerBytes)
         {
-            return Fault(length, "compressed", "the file ends before its gzip stream does: it is truncated");
+            return Fault(length, "compressed", "the input ends before its gzip stream does: it is truncated");
         }
-        uint expected = BinaryPrimitives.ReadUInt32LittleEndian(isize);
+        uint expected = _compressed.LastFour;
         if (expected != (uint)_delivered)
         {
             // Several members concatenated (cat a.gz b.gz) end here too: the last trailer counts only the
             // last member, and GZipStream does not say where one member ends, so the two cannot be told apart.
             return Fault(length, "compressed",
-                $"the file ends before its gzip stream does: it is truncated ({_delivered} bytes decompressed; the last 4 bytes of a whole file give that size mod 2^32, these say {expected}), "
+                $"the input ends before its gzip stream does: it is truncated ({_delivered} bytes decompressed; the last 4 bytes of a whole file give that size mod 2^32, these say {expected}), "
                 + "or it holds several gzip members concatenated (cat a.gz b.gz), which cannot be checked for truncation; recompress such a file as one: gunzip -c FILE | gzip > NEW");
         }
         return null;
@@ -138,30 +134,43 @@ internal sealed class GunzipStream : Stream
     private BsonException Corrupt()
     {
         long read = _meter.BytesRead;
-        long length = _meter.TotalBytes ?? _file.Length;
-        string where = read >= length
-            ? $"the whole file had been read, so the damage is in its last deflate block or in its CRC32 at bytes {length - TrailerBytes} to {length - 5}"
-            : $"the decompressor had read {read} of {length} compressed bytes";
+        string where = _meter.TotalBytes is not { } length
+            ? $"the decompressor had read {read} compressed bytes"
+            : read >= length
+                ? $"the whole file had been read, so the damage is in its last deflate block or in its CRC32 at bytes {length - TrailerBytes} to {length - 5}"
+                : $"the decompressor had read {read} of {length} compressed bytes";
         return Fault(_delivered, "decompressed", $"the gzip data is corrupt or fails its CRC32 check; {where}");
     }
 
     private BsonException Fault(long offset, string counted, string what) =>
         new(BsonErrorKind.DecompressionFailed, offset, "", $"the source cannot be decompressed at byte {offset} ({counted}) of {_path}: {what}");
 
-    public override void Flush()
+    /// <summary>The compressed input, counted, with its last four bytes kept: the gzip trailer's ISIZE once the input ends.</summary>
+    private sealed class CompressedTail(Stream inner) : ForwardOnlyReadStream(inner)
     {
-    }
+        private uint _lastFour;
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public long Count { get; private set; }
 
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
+        public uint LastFour => _lastFour;
+
+        public override int Read(Span<byte> buffer)
         {
-            _gzip.Dispose();
+            int n = inner.Read(buffer);
+            for (int i = Math.Max(0, n - 4); i < n; i++)
+            {
+                _lastFour = (_lastFour >> 8) | ((uint)buffer[i] << 24); // little-endian: the last byte read is the highest
+            }
+            Count += n;
+            return n;
         }
-        base.Dispose(disposing);
+
+        public void ReadToEnd()
+        {
+            Span<byte> scratch = stackalloc byte[4096];
+            while (Read(scratch) > 0)
+            {
+            }
+        }
     }
 }

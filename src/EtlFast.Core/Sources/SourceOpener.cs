@@ -22,9 +22,7 @@ public static class SourceOpener
     {
         if (from == "-")
         {
-            var unknown = new ReadMeter(null, compressed: false);
-            Stream input = new MeteredStream(new BufferedStream(stdin(), 1 << 20), unknown);
-            return new OpenedSource(MongodumpArchive.SelectIfArchive(input, "standard input", false, database, collection, drainAtEnd: true), "standard input", unknown);
+            return OpenStdin(new BufferedStream(stdin(), 1 << 20), database, collection);
         }
         string path = from;
         if (Directory.Exists(from))
@@ -46,6 +44,27 @@ public static class SourceOpener
         }
         var meter = new ReadMeter(file.Length, compressed: false);
         return new OpenedSource(MongodumpArchive.SelectIfArchive(new MeteredStream(file, meter), path, false, database, collection, drainAtEnd: false), path, meter);
+    }
+
+    /// <summary>Standard input: raw BSON or an archive, either of them gzipped (recognised by gzip's magic number, as gunzip would).</summary>
+    private static OpenedSource OpenStdin(Stream stdin, string? database, string collection)
+    {
+        const string name = "standard input";
+        var head = new byte[2];
+        int got = 0;
+        while (got < head.Length && stdin.Read(head.AsSpan(got)) is var n and > 0)
+        {
+            got += n;
+        }
+        Stream input = new ReplayStream(head.AsMemory(0, got), stdin);
+        if (got == 2 && head[0] == 0x1F && head[1] == 0x8B)
+        {
+            var compressed = new ReadMeter(null, compressed: true);
+            Stream gunzipped = new BufferedStream(GunzipStream.Open(input, name, compressed), 1 << 20);
+            return new OpenedSource(MongodumpArchive.SelectIfArchive(gunzipped, name, true, database, collection, drainAtEnd: true), name, compressed);
+        }
+        var plain = new ReadMeter(null, compressed: false);
+        return new OpenedSource(MongodumpArchive.SelectIfArchive(new MeteredStream(input, plain), name, false, database, collection, drainAtEnd: true), name, plain);
     }
 }
 

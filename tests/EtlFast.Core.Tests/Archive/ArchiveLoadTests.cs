@@ -39,6 +39,7 @@ public sealed class ArchiveLoadTests : IDisposable
     [InlineData("file")]
     [InlineData("gz")]
     [InlineData("stdin")]
+    [InlineData("stdin-gz")]
     public void An_interleaved_archive_gives_the_same_tables_as_the_bson_file(string kind)
     {
         SeedArchive archive = Interleaved();
@@ -51,6 +52,7 @@ public sealed class ArchiveLoadTests : IDisposable
         {
             "file" => Etlfast.Load(_dir.Write("users.archive", archive.Bytes), SeedData.Mapping, schema, "-j", "2", "--chunk-size", "1"),
             "gz" => Etlfast.Load(_dir.Write("users.archive.gz", SeedArchive.Gzip(archive.Bytes)), SeedData.Mapping, schema, "-j", "2", "--chunk-size", "1"),
+            "stdin-gz" => Etlfast.LoadStdin(() => new MemoryStream(SeedArchive.Gzip(archive.Bytes)), SeedData.Mapping, schema, "-j", "2", "--chunk-size", "1"),
             _ => Etlfast.LoadStdin(() => new MemoryStream(archive.Bytes), SeedData.Mapping, schema, "-j", "2", "--chunk-size", "1"),
         };
 

@@ -148,6 +148,35 @@ public sealed class DamagedGzipTests : IDisposable
         Assert.Equal((long)Users, CheckpointState.Of(schema).Documents);
     }
 
+    [Theory]
+    [InlineData("crc", "fails its CRC32 check")]
+    [InlineData("truncated", "it is truncated")]
+    [InlineData("plain-bson", null)]
+    public void Gzip_on_standard_input_is_recognised_and_its_damage_named_as_in_a_file(string kind, string? what)
+    {
+        (byte[] bytes, string expected) = Variant(kind);
+        string schema = _scope.NewSchema("gz_stdin_" + kind.Replace('-', '_'));
+        CliResult r = Etlfast.LoadStdin(() => new MemoryStream(bytes), FaultSeed.Mapping, schema, "--chunk-size", "1", "-j", "2");
+        if (what is null)
+        {
+            r.Ok(); // plain BSON on stdin is still plain BSON
+        }
+        else
+        {
+            AssertCleanFailure(r, "the source cannot be decompressed at byte ", expected, "standard input", what);
+        }
+
+        string whole = _scope.NewSchema("gz_stdin_whole_" + kind.Replace('-', '_'));
+        Etlfast.LoadStdin(() => new MemoryStream(Gzip.Value), FaultSeed.Mapping, whole, "--chunk-size", "1", "-j", "2").Ok();
+        Assert.Equal((long)Users, Count(whole)); // standard input keeps no checkpoints: count the rows
+    }
+
+    private static long Count(string schema)
+    {
+        using NpgsqlConnection conn = TestPg.Open();
+        return (long)TestPg.Scalar(conn, $"SELECT count(*) FROM {TestPg.Qualify(schema, "users")}")!;
+    }
+
     /// <summary>Exit 4, one error line holding every phrase, no stack trace; returns the primary line.</summary>
     private static string AssertCleanFailure(CliResult r, string start, string expected, string path, string what)
     {

@@ -89,7 +89,7 @@ public static class MongodumpArchive
 }
 
 /// <summary>A stream whose first bytes, already read to look at them, are handed out again before the rest.</summary>
-internal sealed class ReplayStream(ReadOnlyMemory<byte> head, Stream rest) : Stream
+internal sealed class ReplayStream(ReadOnlyMemory<byte> head, Stream rest) : ForwardOnlyReadStream(rest)
 {
     private ReadOnlyMemory<byte> _head = head;
 
@@ -110,35 +110,5 @@ internal sealed class ReplayStream(ReadOnlyMemory<byte> head, Stream rest) : Str
         _head.Span[..n].CopyTo(buffer);
         _head = _head[n..];
         return n;
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            rest.Dispose();
-        }
-        base.Dispose(disposing);
     }
 }

@@ -12,7 +12,7 @@ namespace EtlFast.Core.Sources.Archive;
 /// prelude, every document's framing is checked, and the selected namespace's CRC is compared at its EOF
 /// block, where this stream ends.
 /// </summary>
-internal sealed class NamespaceStream : Stream
+internal sealed class NamespaceStream : ForwardOnlyReadStream
 {
     private const int MaxHeaderDocument = 64 * 1024; // {db, collection, EOF, CRC}: names are at most a few hundred bytes
 
@@ -32,6 +32,7 @@ internal sealed class NamespaceStream : Stream
     private BsonException? _fault;
 
     public NamespaceStream(ArchiveInput input, IReadOnlyList<ArchiveNamespace> prelude, ArchiveNamespace selected, bool drainAtEnd)
+        : base(input)
     {
         _input = input;
         _drainAtEnd = drainAtEnd;
@@ -271,34 +272,4 @@ internal sealed class NamespaceStream : Stream
 
     private BsonException Truncated() =>
         _input.Damaged(_input.Position, _blockNamespace, $"the archive ends inside the document that starts at byte {_docStart}: it is truncated");
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _input.Dispose();
-        }
-        base.Dispose(disposing);
-    }
 }
