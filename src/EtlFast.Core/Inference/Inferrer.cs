@@ -58,6 +58,7 @@ public static class Inferrer
         {
             (collection, database) = FileCollection(options.From, options.Collection, database);
             OpenedSource source = SourceOpener.Open(options.From, database, collection, options.OpenStdin, SourceOpener.InferDatabaseHint);
+            database = source.Database;
             walker = new SampleWalker();
             sample = Sampler.FromStream(source, options.SampleSize, walker, cancel);
         }

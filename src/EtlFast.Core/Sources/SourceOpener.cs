@@ -3,7 +3,9 @@ using EtlFast.Core.Sources.Archive;
 namespace EtlFast.Core.Sources;
 
 /// <summary>A readable BSON stream, how to name it in messages, and how far it has been read.</summary>
-public sealed record OpenedSource(Stream Stream, string DisplayName, ReadMeter Meter);
+/// <param name="Database">The database the collection was found in (a dump directory's folder, an archive's
+/// namespace), when the source says; infer writes it into the mapping it proposes.</param>
+public sealed record OpenedSource(Stream Stream, string DisplayName, ReadMeter Meter, string? Database = null);
 
 /// <summary>
 /// Resolves <c>--from</c>: a .bson or .bson.gz file, a mongodump directory, or "-" for stdin. A file or
@@ -27,7 +29,9 @@ public static class SourceOpener
         string path = from;
         if (Directory.Exists(from))
         {
-            path = DumpDirectory.Scan(from).Find(database, collection, chooseHint).DataFile!;
+            DumpNamespace found = DumpDirectory.Scan(from).Find(database, collection, chooseHint);
+            path = found.DataFile!;
+            database ??= found.Database;
         }
         else if (!File.Exists(from))
         {
@@ -40,10 +44,10 @@ public static class SourceOpener
             // Metered below the decompressor: the compressed size is the only total known in advance.
             var compressed = new ReadMeter(file.Length, compressed: true);
             Stream gunzipped = new BufferedStream(GunzipStream.Open(file, path, compressed), 1 << 20);
-            return new OpenedSource(MongodumpArchive.SelectIfArchive(gunzipped, path, true, database, collection, drainAtEnd: false), path, compressed);
+            return Opened(MongodumpArchive.SelectIfArchive(gunzipped, path, true, database, collection, drainAtEnd: false), path, compressed, database);
         }
         var meter = new ReadMeter(file.Length, compressed: false);
-        return new OpenedSource(MongodumpArchive.SelectIfArchive(new MeteredStream(file, meter), path, false, database, collection, drainAtEnd: false), path, meter);
+        return Opened(MongodumpArchive.SelectIfArchive(new MeteredStream(file, meter), path, false, database, collection, drainAtEnd: false), path, meter, database);
     }
 
     /// <summary>Standard input: raw BSON or an archive, either of them gzipped (recognised by gzip's magic number, as gunzip would).</summary>
@@ -61,11 +65,15 @@ public static class SourceOpener
         {
             var compressed = new ReadMeter(null, compressed: true);
             Stream gunzipped = new BufferedStream(GunzipStream.Open(input, name, compressed), 1 << 20);
-            return new OpenedSource(MongodumpArchive.SelectIfArchive(gunzipped, name, true, database, collection, drainAtEnd: true), name, compressed);
+            return Opened(MongodumpArchive.SelectIfArchive(gunzipped, name, true, database, collection, drainAtEnd: true), name, compressed, database);
         }
         var plain = new ReadMeter(null, compressed: false);
-        return new OpenedSource(MongodumpArchive.SelectIfArchive(new MeteredStream(input, plain), name, false, database, collection, drainAtEnd: true), name, plain);
+        return Opened(MongodumpArchive.SelectIfArchive(new MeteredStream(input, plain), name, false, database, collection, drainAtEnd: true), name, plain, database);
     }
+
+    /// <summary>An archive names the database of the namespace it selected; a raw .bson file names none.</summary>
+    private static OpenedSource Opened(Stream stream, string name, ReadMeter meter, string? database)
+        => new(stream, name, meter, (stream as NamespaceStream)?.Database ?? database);
 }
 
 /// <summary>The source cannot be opened or read as given.</summary>

@@ -131,6 +131,16 @@ public sealed class ArchiveLoadTests : IDisposable
         static string Normalize(string mapping, string source) => mapping.Replace(source, "SOURCE", StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Infer_given_only_the_collection_writes_the_database_it_found_into_the_mapping()
+    {
+        // users is unique in this archive, so -c alone selects sample_db.users; the mapping must say so, or a
+        // later archive that also holds other_db.users would make the same mapping ambiguous.
+        string path = _dir.Write("infer-c.archive", Interleaved("other_db", "logs").Bytes);
+        CliResult r = Etlfast.Run(["infer", "--from", path, "-c", "users"]).Ok();
+        Assert.Contains("\"database\": \"sample_db\"", r.Out);
+    }
+
     private static void AssertNothingWritten(string schema)
     {
         using NpgsqlConnection conn = TestPg.Open();

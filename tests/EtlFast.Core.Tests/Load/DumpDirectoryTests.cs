@@ -112,6 +112,15 @@ public sealed class DumpDirectoryTests : IDisposable
     }
 
     [Fact]
+    public void Infer_given_only_the_collection_writes_the_database_of_its_folder()
+    {
+        _dir.Write("dump/shop/orders.bson", SeedData.Get(3, seed: 1).Bytes);
+        _dir.Write("dump/crm/users.bson", SeedData.Get(3, seed: 3).Bytes);
+        CliResult r = Etlfast.Run(["infer", "--from", _dir.File("dump"), "-c", "users"]).Ok();
+        Assert.Contains("\"database\": \"crm\"", r.Out);
+    }
+
+    [Fact]
     public void A_collection_dumped_both_plain_and_gzipped_is_refused_naming_both_files()
     {
         byte[] bytes = SeedData.Get(5, seed: 4).Bytes;

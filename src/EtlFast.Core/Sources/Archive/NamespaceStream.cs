@@ -31,12 +31,16 @@ internal sealed class NamespaceStream : ForwardOnlyReadStream
     private ArchiveCrc _crc;
     private BsonException? _fault;
 
+    /// <summary>The database of the namespace this stream reads.</summary>
+    public string Database { get; }
+
     public NamespaceStream(ArchiveInput input, IReadOnlyList<ArchiveNamespace> prelude, ArchiveNamespace selected, bool drainAtEnd)
         : base(input)
     {
         _input = input;
         _drainAtEnd = drainAtEnd;
         _selected = DataName(selected.Database, selected.DataCollection);
+        Database = selected.Database;
         _closed = new Dictionary<string, bool>(StringComparer.Ordinal);
         foreach (ArchiveNamespace ns in prelude)
         {
