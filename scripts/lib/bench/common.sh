@@ -149,7 +149,7 @@ bench_busy_ticks() {
 }
 bench_ticks_to_s() { python3 -c "print(f'{$1 / $(getconf CLK_TCK):.2f}')"; }
 
-# The baseline run (kind a) as a script: drop + bare tables, 2 COPY streams, 2 key streams, 2 FK streams.
+# The baseline run (kind a) as a script: drop + bare tables, 2 COPY streams, 2 key (and index) streams, 2 FK streams.
 bench_write_baseline() {
   local sql=$1
   cat <<EOF
@@ -175,7 +175,12 @@ EOF
 bench_write_meta() {
   local k
   printf 'date\t%s\n' "$(date -u +'%Y-%m-%d %H:%M UTC')"
+  printf 'workload\t%s\n' "$workload"
   printf 'users\t%s\n' "$users"
+  printf 'documents\t%s\n' "$documents"
+  printf 'keys\t%s\n' "$npk"
+  printf 'indexes\t%s\n' "$nidx"
+  printf 'foreign_keys\t%s\n' "$nfk"
   printf 'reps\t%s\n' "$reps"
   printf 'bson_bytes\t%s\n' "$bson_bytes"
   printf 'nproc\t%s\n' "$(nproc)"

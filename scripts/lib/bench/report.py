@@ -16,7 +16,9 @@ KINDS = {
     "b": "etlfast load (PostgreSQL)",
     "c": "etlfast load --sink null",
     "d": "etlfast load --sink null, live: MongoDB driver from the wire test server",
+    "e": "etlfast load from the mongodump archive (PostgreSQL)",
 }
+ETLFAST_KINDS = "bcde"
 
 
 def read_tsv(path):
@@ -45,7 +47,8 @@ def main(scratch, prefix):
     rows = sum(expected.values())
     bson = int(meta["bson_bytes"])
     header, *lines = read_tsv(os.path.join(scratch, "runs.tsv"))
-    documents = int(meta["users"])
+    workload = meta.get("workload", "users")
+    documents = int(meta.get("documents") or meta["users"])
     runs = []
     for line in lines:
         r = dict(zip(header, line))
@@ -59,7 +62,7 @@ def main(scratch, prefix):
         run["bson_mib_per_s"] = bson / 1048576 / run["wall_s"]
         run["client_cpu_s_per_mrows"] = run["client_cpu_s"] / (rows / 1e6)
         run["others_share"] = run["other_cpu_s"] / (int(meta["nproc"]) * run["wall_s"])
-        if r["kind"] in "bcd":
+        if r["kind"] in ETLFAST_KINDS:
             run["etlfast"] = etl_summary.parse(os.path.join(scratch, "log", f"{r['kind']}{r['rep']}.err"))
             if run["etlfast"]["documents"] != documents or run["etlfast"]["rows"] != rows:
                 raise SystemExit(f"report.py: run {r['kind']}{r['rep']} read {run['etlfast']['documents']} documents into "
@@ -81,7 +84,7 @@ def main(scratch, prefix):
         s["wall_s_min"] = min(r["wall_s"] for r in rk)
         s["wall_s_max"] = max(r["wall_s"] for r in rk)
         s["total_cpu_s_per_mrows"] = (s["client_cpu_s"] + s["server_cpu_s"]) / (rows / 1e6)
-        if kind in "bcd":
+        if kind in ETLFAST_KINDS:
             e = [r["etlfast"] for r in rk]
             for key in ("data_s", "keys_s", "cpu_s", "peak_mib", "gen0", "gen1", "gen2", "chunks"):
                 s["etlfast_" + key] = med([x[key] for x in e])
@@ -94,6 +97,9 @@ def main(scratch, prefix):
     ratios = {"b_over_a_wall": summary["b"]["wall_s"] / summary["a"]["wall_s"],
               "c_over_a_wall": summary["c"]["wall_s"] / summary["a"]["wall_s"],
               "b_over_a_client_cpu": summary["b"]["client_cpu_s"] / summary["a"]["client_cpu_s"]}
+    if "e" in summary:
+        ratios.update(e_over_a_wall=summary["e"]["wall_s"] / summary["a"]["wall_s"],
+                      e_over_b_wall=summary["e"]["wall_s"] / summary["b"]["wall_s"])
     live = None
     if "d" in summary:
         c, d = summary["c"], summary["d"]
@@ -120,7 +126,11 @@ def main(scratch, prefix):
 
     machine = {k: meta[k] for k in ("nproc", "cpu_model", "mem_total", "kernel", "postgresql", "dotnet_sdk",
                                     "dotnet_runtime", "etlfast_version", "etlfast_source", "binary_mb")}
-    settings = {"users": int(meta["users"]), "seed": 42, "bson_bytes": bson, "rows": rows,
+    # The seed's size is its users; the app workload's its orders ("users" stays the seed's alone).
+    size = {"users": int(meta["users"])} if workload == "users" else {"orders": int(meta["users"])}
+    settings = {"workload": workload, **size, "documents": documents, "tables": len(expected),
+                "keys": int(meta.get("keys", 0)), "indexes": int(meta.get("indexes", 0)),
+                "foreign_keys": int(meta.get("foreign_keys", 0)), "seed": 42, "bson_bytes": bson, "rows": rows,
                 "repetitions": int(meta["reps"]), "jobs": meta["jobs"], "chunk": meta["chunk"],
                 "postgresql": {k[3:]: v for k, v in meta.items() if k.startswith("pg.")},
                 "baseline_streams": [s for s in meta["streams"].split(";") if s]}
@@ -147,7 +157,9 @@ def render(r):
     pg = st["postgresql"]
     out = []
     w = out.append
-    w(f"# etlfast load vs psql \\copy baseline: {st['users']:,} users ({r['date']})\n")
+    app = st.get("workload") == "app"
+    what = f"app_db, {st['orders']:,} orders ({st['documents']:,} documents)" if app else f"{st['users']:,} users"
+    w(f"# etlfast load vs psql \\copy baseline: {what} ({r['date']})\n")
     order = ",".join(r["kinds"])
     w("Produced by `scripts/bench.sh`; every figure below comes from one run of it, runs alternating "
       f"{order},{order},... ({st['repetitions']} of each) on the same throwaway PostgreSQL.\n")
@@ -156,8 +168,14 @@ def render(r):
     w(f"- PostgreSQL {m['postgresql']} (scratch server started by the script), .NET SDK {m['dotnet_sdk']} (runtime {m['dotnet_runtime']})")
     w(f"- {m['etlfast_version']}, NativeAOT binary ({m['binary_mb']} MB) built from {m['etlfast_source']}\n")
     w("## Settings\n")
-    w(f"- workload: `etlfast gen users --count {st['users']} --seed 42`: {st['bson_bytes'] / 1e6:,.1f} MB of BSON "
-      f"({st['bson_bytes'] / 1048576:,.1f} MiB), {st['rows']:,} rows in 15 tables; BSON and CSV files warm in the page cache")
+    if app:
+        w(f"- workload: `etlfast gen app --count {st['orders']} --seed 42` (one database, app_db: orders with line items, "
+          f"customers, products, reviews, audit_log), written as a dump directory for (b) and (c) and as one archive for (e), "
+          f"loaded with `--mapping examples/app`: {st['documents']:,} documents, {st['bson_bytes'] / 1e6:,.1f} MB of BSON "
+          f"({st['bson_bytes'] / 1048576:,.1f} MiB), {st['rows']:,} rows in {st['tables']} tables; files warm in the page cache")
+    else:
+        w(f"- workload: `etlfast gen users --count {st['users']} --seed 42`: {st['bson_bytes'] / 1e6:,.1f} MB of BSON "
+          f"({st['bson_bytes'] / 1048576:,.1f} MiB), {st['rows']:,} rows in 15 tables; BSON and CSV files warm in the page cache")
     w(f"- etlfast: `--mode clean`, constraints after the data, jobs {st['jobs']}, chunk {st['chunk']}")
     w(f"- PostgreSQL: fsync={pg['fsync']}, synchronous_commit={pg['synchronous_commit']}, full_page_writes={pg['full_page_writes']}, "
       f"wal_level={pg['wal_level']}, shared_buffers={pg['shared_buffers']}, max_wal_size={pg['max_wal_size']}, "
@@ -165,8 +183,10 @@ def render(r):
       f"work_mem={pg['work_mem']}, autovacuum={pg['autovacuum']}. **fsync is off** (scratch default; PG_FSYNC=on for a durable run); "
       "autovacuum is off so that one run's fresh tables are not analyzed during the next.")
     w("- baseline (a): drop + `CREATE TABLE` (bare, from pg_dump --section=pre-data of an etlfast load), `psql \\copy ... FROM csv` "
-      "over two parallel psql streams balanced by CSV size, then 15 primary keys over two streams, then 14 foreign keys over two "
-      "streams (grouped by referenced table). CSV export and DDL are prepared outside the timing. Streams: "
+      f"over two parallel psql streams balanced by CSV size, then {st.get('keys', 15)} primary keys and unique constraints"
+      + (f" and {st['indexes']} indexes" if st.get("indexes") else "")
+      + f" over two streams, then {st.get('foreign_keys', 14)} foreign keys over two "
+      "streams (grouped by referenced table): the keys and indexes etlfast made. CSV export and DDL are prepared outside the timing. Streams: "
       + "; ".join(f"`{s}`" for s in st["baseline_streams"]))
     if "d" in r["kinds"]:
         w("- live (d): the same `users.bson` served by `tests/EtlFast.WireServer` (the in-process MongoDB wire-protocol test server, "
@@ -176,8 +196,9 @@ def render(r):
           "is the etlfast process's only; the wire server's CPU during each run (utime+stime from /proc) is reported apart as "
           "source server CPU. The server shares the 2 cores with etlfast, so (d)'s wall time is not a live MongoDB's")
     checked = "(c) and (d) against their summaries" if "d" in r["kinds"] else "(c) against its summary"
+    db_checked = "(a), (b) and (e)" if "e" in r["kinds"] else "(a) and (b)"
     w("- each run starts with its schema absent, after a `CHECKPOINT`; row counts are checked per table after every run "
-      f"((a) and (b) against the database, {checked}), all equal to the prepared load's")
+      f"({db_checked} against the database, {checked}), all equal to the prepared load's")
     w("- client CPU = user+sys of the client processes (etlfast; for (a) every psql) from GNU time; peak RSS = the largest client "
       "process; server CPU = PostgreSQL processes (utime+stime from /proc); other CPU = the rest of the machine during the run "
       "(other people's work on a shared machine: a noise indicator; the machine has nproc x wall CPU seconds in all)\n")
@@ -198,14 +219,15 @@ def render(r):
     w("")
     w(f"Time ratios from the medians of this run: **(b)/(a) = {ra['b_over_a_wall']:.2f}**, **(c)/(a) = {ra['c_over_a_wall']:.2f}** "
       f"(client CPU (b)/(a) = {ra['b_over_a_client_cpu']:.2f})"
+      + (f"; archive **(e)/(b) = {ra['e_over_b_wall']:.2f}**, (e)/(a) = {ra['e_over_a_wall']:.2f}" if "e_over_b_wall" in ra else "")
       + (f"; (d)/(c) = {ra['d_over_c_wall']:.2f}, (d)/(a) = {ra['d_over_a_wall']:.2f}" if "d_over_c_wall" in ra else "") + ".\n")
     a = su["a"]
     w(f"Baseline steps (medians): drop + create {a['phase_ddl_s']:.2f} s, COPY {a['phase_copy_s']:.2f} s, "
-      f"primary keys {a['phase_pk_s']:.2f} s, foreign keys {a['phase_fk_s']:.2f} s.\n")
+      f"primary keys{' and indexes' if st.get('indexes') else ''} {a['phase_pk_s']:.2f} s, foreign keys {a['phase_fk_s']:.2f} s.\n")
     w("etlfast's own summary (medians): " + "; ".join(
         f"({k}) data {su[k]['etlfast_data_s']:.2f} s, keys {su[k]['etlfast_keys_s']:.2f} s, CPU {su[k]['etlfast_cpu_s']:.2f} s, "
         f"peak {su[k]['etlfast_peak_mib']:.0f} MB, GC {su[k]['etlfast_gen0']:.0f}/{su[k]['etlfast_gen1']:.0f}/{su[k]['etlfast_gen2']:.0f}, "
-        f"{su[k]['etlfast_chunks']:.0f} chunks" for k in "bcd" if k in su) + ".\n")
+        f"{su[k]['etlfast_chunks']:.0f} chunks" for k in ETLFAST_KINDS if k in su) + ".\n")
     lv = r.get("live_vs_file")
     if lv:
         c, d = su["c"], su["d"]

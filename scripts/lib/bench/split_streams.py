@@ -1,5 +1,6 @@
 """Splits the baseline's work over two psql streams, balanced by CSV size (largest first, to the
-lighter stream). Writes copy1/2.sql, pk1/2.sql, fk1/2.sql and streams.txt into OUT.
+lighter stream). Writes copy1/2.sql, pk1/2.sql (primary keys, unique constraints and indexes: every
+index build), fk1/2.sql and streams.txt into OUT.
 
   split_streams.py CSV_DIR KEYS_TSV OUT
 
@@ -38,7 +39,7 @@ def main(csv_dir, keys_tsv, out):
         for line in f:
             kind, table, ref, stmt = line.rstrip("\n").split("\t", 3)
             bare = table.split(".")[-1]
-            if kind == "p":
+            if kind in ("p", "u", "i"):  # index builds: primary keys, unique constraints, plain indexes
                 pks.append((bare, size[bare], stmt))
             else:
                 fk_groups.setdefault(ref, []).append((bare, size[bare], stmt))

@@ -17,7 +17,13 @@ internal static class ReadmeFigures
     private sealed record Result(string File, JsonElement Root)
     {
         public string Date => Root.GetProperty("date").GetString()!;
-        public long Users => Root.GetProperty("settings").GetProperty("users").GetInt64();
+
+        /// <summary>"users" (the seed's one collection; results before the app workload name none) or "app".</summary>
+        public string Workload => Root.GetProperty("settings").TryGetProperty("workload", out JsonElement w) ? w.GetString()! : "users";
+
+        /// <summary>The workload's size: users for the seed, orders for the app database.</summary>
+        public long Size => Root.GetProperty("settings").GetProperty(Workload == "app" ? "orders" : "users").GetInt64();
+        public long Documents => Root.GetProperty("settings").GetProperty("documents").GetInt64();
         public long Rows => Root.GetProperty("settings").GetProperty("rows").GetInt64();
         public long BsonBytes => Root.GetProperty("settings").GetProperty("bson_bytes").GetInt64();
         public int Repetitions => Root.GetProperty("settings").GetProperty("repetitions").GetInt32();
@@ -52,12 +58,14 @@ internal static class ReadmeFigures
         var results = Directory.GetFiles(resultsDir, "*.json")
             .Select(f => new Result(Path.GetFileName(f), JsonDocument.Parse(File.ReadAllBytes(f)).RootElement))
             .ToList();
-        // The latest result of each size on each machine: the date, then the file name (a second run of a day is "-2").
-        var latest = results
-            .GroupBy(r => (r.Users, r.Machine))
+        // The latest result of each workload and size on each machine: the date, then the file name (a second run of a day is "-2").
+        var latestOfAll = results
+            .GroupBy(r => (r.Workload, r.Size, r.Machine))
             .Select(g => g.OrderBy(r => r.Date, StringComparer.Ordinal).ThenBy(r => r.File.Length).ThenBy(r => r.File, StringComparer.Ordinal).Last())
-            .OrderBy(r => r.Users).ThenBy(r => r.Machine, StringComparer.Ordinal)
+            .OrderBy(r => r.Size).ThenBy(r => r.Machine, StringComparer.Ordinal)
             .ToList();
+        var latest = latestOfAll.Where(r => r.Workload == "users").ToList();
+        var app = latestOfAll.Where(r => r.Workload == "app").ToList();
 
         var md = new StringBuilder();
         md.AppendLine(Begin);
@@ -68,7 +76,7 @@ internal static class ReadmeFigures
         {
             JsonElement a = r.Kind("a")!.Value, b = r.Kind("b")!.Value;
             double aKeys = D(a, "phase_pk_s") + D(a, "phase_fk_s");
-            md.AppendLine(Invariant($"| {r.Users:N0} | {r.Rows:N0} | **{D(b, "wall_s") / D(a, "wall_s"):0.00}** | {D(b, "etlfast_data_s"):0.0} vs {D(a, "phase_copy_s"):0.0} | {D(b, "etlfast_keys_s"):0.0} vs {aKeys:0.0} | {D(b, "client_cpu_s_per_mrows"):0.00} vs {D(a, "client_cpu_s_per_mrows"):0.00} | {PerMillion(r, b, "server_cpu_s"):0.00} vs {PerMillion(r, a, "server_cpu_s"):0.00} | {D(b, "client_peak_rss_mib"):0} MiB | {G(b)} | {r.Repetitions} | {D(b, "others_share") * 100:0}% | {r.Commit} | {r.Machine} | [{r.File[..^5]}](bench/results/{r.File[..^5]}.md) |"));
+            md.AppendLine(Invariant($"| {r.Size:N0} | {r.Rows:N0} | **{D(b, "wall_s") / D(a, "wall_s"):0.00}** | {D(b, "etlfast_data_s"):0.0} vs {D(a, "phase_copy_s"):0.0} | {D(b, "etlfast_keys_s"):0.0} vs {aKeys:0.0} | {D(b, "client_cpu_s_per_mrows"):0.00} vs {D(a, "client_cpu_s_per_mrows"):0.00} | {PerMillion(r, b, "server_cpu_s"):0.00} vs {PerMillion(r, a, "server_cpu_s"):0.00} | {D(b, "client_peak_rss_mib"):0} MiB | {G(b)} | {r.Repetitions} | {D(b, "others_share") * 100:0}% | {r.Commit} | {r.Machine} | [{r.File[..^5]}](bench/results/{r.File[..^5]}.md) |"));
         }
         md.AppendLine();
         md.AppendLine("Engine alone, same results: (c) reads, walks and encodes everything with `--sink null`; (d) does the same reading through the MongoDB driver from the wire test server.");
@@ -85,7 +93,21 @@ internal static class ReadmeFigures
             string live = d is { } dv
                 ? Invariant($"{D(dv, "client_cpu_s") / D(c, "client_cpu_s"):0.00} | {D(dv, "client_peak_rss_mib"):0} MiB | {G(dv)}")
                 : "- | - | -";
-            md.AppendLine(Invariant($"| {r.Users:N0} | {r.BsonBytes / 1e9 / D(c, "client_cpu_s"):0.00} | {D(c, "client_cpu_s_per_mrows"):0.00} | {D(c, "client_peak_rss_mib"):0} MiB | {live} | {r.Commit} | [{r.File[..^5]}](bench/results/{r.File[..^5]}.md) |"));
+            md.AppendLine(Invariant($"| {r.Size:N0} | {r.BsonBytes / 1e9 / D(c, "client_cpu_s"):0.00} | {D(c, "client_cpu_s_per_mrows"):0.00} | {D(c, "client_peak_rss_mib"):0} MiB | {live} | {r.Commit} | [{r.File[..^5]}](bench/results/{r.File[..^5]}.md) |"));
+        }
+        if (app.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("A whole database (`scripts/bench.sh app`: `etlfast gen app`, five collections with references between them, `--mapping examples/app`): (b) loads the dump directory, (e) the same database as one mongodump archive, (a) is the baseline of the same rows, keys and indexes.");
+            md.AppendLine();
+            md.AppendLine("| orders | documents | rows | (b)/(a) wall | (e)/(b) wall | data phase (b) vs (a) COPY, s | keys and indexes (b) vs (a), s | client CPU s / M rows (b) vs (a) | peak RSS (b), (e) | runs of each | others' CPU share (b) | binary | machine | result |");
+            md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            foreach (Result r in app)
+            {
+                JsonElement a = r.Kind("a")!.Value, b = r.Kind("b")!.Value, e = r.Kind("e")!.Value;
+                double aKeys = D(a, "phase_pk_s") + D(a, "phase_fk_s");
+                md.AppendLine(Invariant($"| {r.Size:N0} | {r.Documents:N0} | {r.Rows:N0} | **{D(b, "wall_s") / D(a, "wall_s"):0.00}** | **{D(e, "wall_s") / D(b, "wall_s"):0.00}** | {D(b, "etlfast_data_s"):0.0} vs {D(a, "phase_copy_s"):0.0} | {D(b, "etlfast_keys_s"):0.0} vs {aKeys:0.0} | {D(b, "client_cpu_s_per_mrows"):0.00} vs {D(a, "client_cpu_s_per_mrows"):0.00} | {D(b, "client_peak_rss_mib"):0}, {D(e, "client_peak_rss_mib"):0} MiB | {r.Repetitions} | {D(b, "others_share") * 100:0}% | {r.Commit} | {r.Machine} | [{r.File[..^5]}](bench/results/{r.File[..^5]}.md) |"));
+            }
         }
         md.AppendLine();
         md.AppendLine(End);
