@@ -10,12 +10,13 @@ namespace EtlFast.Core.Load;
 public sealed record CollectionLoad(string Namespace, LoadPlan Plan, LoadOptions Options, long? Bytes);
 
 /// <summary>
-/// A whole-database run: every collection's data, then every collection's keys, foreign keys and
-/// indexes, so that a foreign key from one collection's table to another's finds the other's key built.
-/// The data goes largest first (each collection with all the workers, its chunks committed with their
-/// checkpoints, resumable, as a single load's), the keys in <paramref name="keyOrder"/>: referenced
-/// collections first. A collection that fails stops the run naming it; what was committed stays, and the
-/// same command with --resume continues every collection where it stopped.
+/// A whole-database run: every collection's data, then the keys, foreign keys and indexes of all
+/// collections together, wave by wave (<see cref="ConstraintBuilder"/>), so that a foreign key from one
+/// collection's table to another's finds the other's key built and the builds of small collections run
+/// beside a large one's. The data goes largest first (each collection with all the workers, its chunks
+/// committed with their checkpoints, resumable, as a single load's). A collection that fails stops the
+/// run naming it; what was committed stays, and the same command with --resume continues every
+/// collection where it stopped. <paramref name="keyOrder"/> lists referenced collections first.
 /// </summary>
 public sealed class DatabaseLoad(IReadOnlyList<CollectionLoad> keyOrder, Func<CollectionLoad, ILoadObserver> observe, CancellationToken cancel)
 {
@@ -23,6 +24,9 @@ public sealed class DatabaseLoad(IReadOnlyList<CollectionLoad> keyOrder, Func<Co
     public IReadOnlyList<LoadSummary> Summaries => _summaries;
 
     private readonly List<LoadSummary> _summaries = [.. keyOrder.Select(_ => new LoadSummary { Tables = [] })];
+
+    /// <summary>Wall seconds of building every collection's keys, foreign keys and indexes (they run together).</summary>
+    public double ConstraintSeconds { get; private set; }
 
     /// <summary>Runs every collection; <paramref name="loaded"/> is told of each one as its data is in.</summary>
     public void Run(Action<CollectionLoad, LoadSummary>? loaded = null)
@@ -42,9 +46,11 @@ public sealed class DatabaseLoad(IReadOnlyList<CollectionLoad> keyOrder, Func<Co
                 Named(c, () => _summaries[i] = loaders[i]!.Run());
                 loaded?.Invoke(c, _summaries[i]);
             }
+            ConstraintBuilder? keys = BuildKeys(loaders!);
             for (int i = 0; i < keyOrder.Count; i++)
             {
-                Named(keyOrder[i], loaders[i]!.FinishDeferred);
+                int k = Array.FindIndex(_keyTargets, t => t == i);
+                Named(keyOrder[i], () => loaders[i]!.FinishDeferred(k >= 0 ? keys!.Seconds(k) : 0));
                 _summaries[i] = loaders[i]!.Summary;
             }
         }
@@ -55,6 +61,38 @@ public sealed class DatabaseLoad(IReadOnlyList<CollectionLoad> keyOrder, Func<Co
                 l?.Dispose();
             }
         }
+    }
+
+    /// <summary>The collection (index in key order) of each target the key build was given.</summary>
+    private int[] _keyTargets = [];
+
+    /// <summary>Every collection's deferred keys in one build; a failure is named with the collection of the statement that failed.</summary>
+    private ConstraintBuilder? BuildKeys(Loader[] loaders)
+    {
+        var deferred = Enumerable.Range(0, loaders.Length)
+            .Select(i => (Index: i, Keys: loaders[i].DeferredKeys))
+            .Where(d => d.Keys is not null)
+            .ToList();
+        _keyTargets = [.. deferred.Select(d => d.Index)];
+        if (deferred.Count == 0)
+        {
+            return null;
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var builder = new ConstraintBuilder([.. deferred.Select(d => d.Keys!.Value.Target)], deferred[0].Keys!.Value.Steps, cancel);
+        try
+        {
+            builder.Build();
+        }
+        catch (Exception e) when (e is LoadException or DataException or SourceException or BsonException)
+        {
+            throw new CollectionLoadException(keyOrder[_keyTargets[builder.FailedTarget ?? 0]].Namespace, e);
+        }
+        finally
+        {
+            ConstraintSeconds = clock.Elapsed.TotalSeconds;
+        }
+        return builder;
     }
 
     /// <summary>Runs a step of one collection; a failure that ends it is thrown again with the collection's name.</summary>

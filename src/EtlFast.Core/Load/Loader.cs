@@ -109,7 +109,7 @@ public sealed partial class Loader : IDisposable
             if (!_options.NullSink && timing == ConstraintTiming.After && mode is LoadMode.Create or LoadMode.Clean)
             {
                 var constraintClock = Stopwatch.StartNew();
-                new ConstraintBuilder(_plan, _options, _ledger.RunId, _observer, _steps, _stop.Token).Build();
+                new ConstraintBuilder([KeyTarget], _steps, _stop.Token).Build();
                 summary.ConstraintSeconds = constraintClock.Elapsed.TotalSeconds;
             }
             _ledger.Finish();
@@ -132,7 +132,6 @@ public sealed partial class Loader : IDisposable
             }
             summary.SkippedChunks = _ledger.CommittedBefore.Count;
             SettleRejects(summary);
-            summary.RejectFile = _rejects.Count > 0 ? _rejects.BsonPath : null;
             summary.Seconds = clock.Elapsed.TotalSeconds;
             summary.CpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
             summary.AllocatedBytes = GC.GetTotalAllocatedBytes(precise: false) - allocStart;
@@ -158,8 +157,23 @@ public sealed partial class Loader : IDisposable
         }
     }
 
-    /// <summary>After a <see cref="Run"/> with <see cref="LoadOptions.DeferKeys"/>: builds the keys, foreign keys and indexes (when the load builds them) and marks the run finished.</summary>
-    public void FinishDeferred()
+    private KeyTarget KeyTarget => new(_plan, _options, _ledger.RunId, _observer);
+
+    /// <summary>
+    /// After a <see cref="Run"/> with <see cref="LoadOptions.DeferKeys"/>: the keys, foreign keys and indexes
+    /// this load leaves to be built (null when it builds none: a resumed run that had finished, another
+    /// partition's turn, a null sink, constraints made before the data, an append), and the connections to build them on.
+    /// </summary>
+    internal (KeyTarget Target, PgSteps Steps)? DeferredKeys =>
+        _deferred && !_options.NullSink && _timing == ConstraintTiming.After && _mode is LoadMode.Create or LoadMode.Clean
+            ? (KeyTarget, _steps)
+            : null;
+
+    /// <summary>
+    /// After a <see cref="Run"/> with <see cref="LoadOptions.DeferKeys"/> and the building of its <see cref="DeferredKeys"/>
+    /// (which took <paramref name="constraintSeconds"/>): marks the run finished.
+    /// </summary>
+    public void FinishDeferred(double constraintSeconds)
     {
         if (!_deferred)
         {
@@ -167,12 +181,9 @@ public sealed partial class Loader : IDisposable
         }
         try
         {
-            if (!_options.NullSink && _timing == ConstraintTiming.After && _mode is LoadMode.Create or LoadMode.Clean)
-            {
-                var constraintClock = Stopwatch.StartNew();
-                new ConstraintBuilder(_plan, _options, _ledger.RunId, _observer, _steps, _stop.Token).Build();
-                Summary.ConstraintSeconds = constraintClock.Elapsed.TotalSeconds;
-            }
+            Summary.ConstraintSeconds = constraintSeconds;
+            SettleRejects(Summary); // the repeats of a key, rejected while building it, are this collection's rejects too
+            _rejects.Dispose();
             _ledger.Finish();
         }
         finally
@@ -187,6 +198,18 @@ public sealed partial class Loader : IDisposable
     /// chunks): the reject files are rewritten from it, and the count covers chunks of a resumed run too.
     /// </summary>
     private void SettleRejects(LoadSummary summary)
+    {
+        try
+        {
+            SettleRecordedRejects(summary);
+        }
+        finally
+        {
+            summary.RejectFile = _rejects.Count > 0 ? _rejects.BsonPath : null;
+        }
+    }
+
+    private void SettleRecordedRejects(LoadSummary summary)
     {
         if (RunId is null)
         {

@@ -167,6 +167,45 @@ public sealed class DatabaseLoadTests : IDisposable
     }
 
     [Fact]
+    public void The_keys_of_every_collection_are_built_together_wave_by_wave()
+    {
+        string schema = _schemas.New("db_waves");
+        CliResult r = Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", Mappings, "--schema", schema]).Ok();
+        // One wave of each kind for the whole database (7 tables: 7 primary keys, 6 foreign keys, 5 indexes),
+        // not one per collection: a small collection's builds run beside the large one's.
+        string[] waves = [.. r.Err.Split('\n').Where(l => l.StartsWith("etlfast: building ", StringComparison.Ordinal)).Select(l => l.Trim())];
+        Assert.Equal(["etlfast: building primary keys (7)", "etlfast: building unique indexes (1)", "etlfast: building foreign keys (6)", "etlfast: building indexes (5)"], waves);
+        using NpgsqlConnection conn = TestPg.Open();
+        List<string> keys = PgConstraints.Keys(conn, schema);
+        Assert.Equal(13, keys.Count(k => k.StartsWith("PK ", StringComparison.Ordinal) || k.StartsWith("FK ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_duplicate_key_found_while_building_every_collection_s_keys_names_its_collection()
+    {
+        // orders is neither the first collection loaded nor the first in key order (it references customers and products).
+        string orders = Path.Combine(Dump(), "app_db", "orders.bson");
+        byte[] bytes = File.ReadAllBytes(orders);
+        int first = BitConverter.ToInt32(bytes, 0);
+        File.WriteAllBytes(orders, [.. bytes, .. bytes.AsSpan(0, first)]);
+        long repeated = Documents("orders")[0]["_id"].AsInt64;
+
+        string schema = _schemas.New("db_dup");
+        string[] load = ["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", Mappings, "--schema", schema, "-q"];
+        Etlfast.Run(load)
+            .Fails(4, "collection app_db.orders: ", $"duplicate key in table \"orders\": id={repeated} comes from document _id {repeated} at byte offset 0 and document _id {repeated} at byte offset {bytes.Length}", "--resume --on-error reject");
+
+        // As the hint says: the repeat is rejected from that collection's tables, every key of every collection is built.
+        CliResult r = Etlfast.Run([.. load, "--resume", "--on-error", "reject", "--reject-dir", _dir.File("rejects")]);
+        Assert.True(r.Exit == 1, $"exit {r.Exit}, expected 1 (finished with rejects)\n{r.Err}");
+        List<BsonDocument> rejected = GeneratedBson.Decode(File.ReadAllBytes(Path.Combine(_dir.File("rejects"), "orders.rejects.bson")));
+        Assert.Equal(repeated, Assert.Single(rejected)["_id"].AsInt64);
+        using NpgsqlConnection conn = TestPg.Open();
+        Assert.Equal(Orders, PgTable.Count(conn, schema, "orders"));
+        Assert.Equal(13, PgConstraints.Keys(conn, schema).Count);
+    }
+
+    [Fact]
     public void NsExclude_leaves_a_collection_out_and_nsInclude_takes_only_what_matches()
     {
         string without = _schemas.New("db_excl"), only = _schemas.New("db_incl");
