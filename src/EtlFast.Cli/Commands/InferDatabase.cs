@@ -45,6 +45,7 @@ internal static class InferDatabase
         bool severalDatabases = chosen.Select(n => n.Database).Distinct(StringComparer.Ordinal).Count() > 1;
         Directory.CreateDirectory(dir);
         int written = 0;
+        var tables = new HashSet<string>(StringComparer.Ordinal); // one load takes every mapping: no two may share a table
         foreach (SourceNamespace ns in chosen)
         {
             if (ns.Skipped is { } why)
@@ -55,7 +56,7 @@ internal static class InferDatabase
                 }
                 continue;
             }
-            int? failed = InferCommand.TryInfer(options with { Database = ns.Database, Collection = ns.Collection }, ctx, out InferResult? result);
+            int? failed = InferCommand.TryInfer(options with { Database = ns.Database, Collection = ns.Collection, TakenTables = tables }, ctx, out InferResult? result);
             if (failed is { } code)
             {
                 ctx.Err.WriteLine($"etlfast: stopped at {ns.Name}; {written} mapping{(written == 1 ? "" : "s")} written before it stay in {dir}");
@@ -68,6 +69,7 @@ internal static class InferDatabase
                 return ExitCodes.Data;
             }
             written++;
+            tables.UnionWith(result.Layout.Tables.Select(t => t.Name));
             if (!quiet)
             {
                 ctx.Err.WriteLine($"== {ns.Name}");

@@ -18,6 +18,9 @@ public sealed record InferOptions
 
     /// <summary>Standard input, for <c>--from -</c>.</summary>
     public required Func<Stream> OpenStdin { get; init; }
+
+    /// <summary>Tables the other mappings of a whole-database load use, which this mapping must not name.</summary>
+    public IReadOnlyCollection<string> TakenTables { get; init; } = [];
 }
 
 /// <summary>The proposed mapping, its text, and what it was inferred from.</summary>
@@ -67,7 +70,7 @@ public static class Inferrer
             throw new InferException($"nothing to infer a mapping from: {sample}",
                 "point --from at a non-empty .bson file, dump directory or collection");
         }
-        InferredLayout layout = LayoutPlanner.Plan(walker, collection, database);
+        InferredLayout layout = LayoutPlanner.Plan(walker, collection, database, options.TakenTables);
         string text = MappingWriter.Write(layout, sample);
         try
         {

@@ -49,11 +49,14 @@ public sealed class LayoutPlanner
         _layout = new InferredLayout { Collection = collection, Database = database };
     }
 
-    public static InferredLayout Plan(SampleWalker sample, string collection, string? database)
+    /// <param name="takenTables">Table names other mappings of the same load already use (another collection's
+    /// "address"): a table that would take one is named after its parent instead (customers_address).</param>
+    public static InferredLayout Plan(SampleWalker sample, string collection, string? database, IEnumerable<string>? takenTables = null)
     {
         ArgumentNullException.ThrowIfNull(sample);
         ArgumentNullException.ThrowIfNull(collection);
         var planner = new LayoutPlanner(sample, collection, database);
+        planner._tableNames.UnionWith(takenTables ?? []);
         planner.PlanRoot();
         return planner._layout;
     }

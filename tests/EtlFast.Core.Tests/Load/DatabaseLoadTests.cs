@@ -160,6 +160,25 @@ public sealed class DatabaseLoadTests : IDisposable
     }
 
     [Fact]
+    public void Infer_names_the_tables_of_two_collections_of_one_shape_apart()
+    {
+        // Two collections of seed users: each would get tables "address", "profile", ... of the same names.
+        SeedData a = SeedData.Get(20, seed: 1), b = SeedData.Get(12, seed: 2);
+        _dir.Write("twins/shop/users.bson", a.Bytes);
+        _dir.Write("twins/shop/staff.bson", b.Bytes);
+        string dir = _dir.File("twins-mappings");
+        Etlfast.Run(["infer", "--from", _dir.File("twins"), "-o", dir + "/", "-q"]).Ok();
+
+        string schema = _schemas.New("db_twins");
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", _dir.File("twins"), "-m", dir, "--schema", schema, "-q"]).Ok();
+        using NpgsqlConnection conn = TestPg.Open();
+        Assert.Equal(30, PgTable.Tables(conn, schema).Count);
+        // Inferred in name order: staff keeps the plain names, users' tables are named after it.
+        Assert.Equal(12L, PgTable.Count(conn, schema, "address"));
+        Assert.Equal(20L, PgTable.Count(conn, schema, "users_address"));
+    }
+
+    [Fact]
     public void A_collection_that_fails_is_named_with_the_load_s_own_error_and_exit_code()
     {
         Etlfast.Run(["load", "--to", "postgresql://postgres@127.0.0.1:1/postgres", "--from", Dump(), "-m", Mappings, "--schema", _schemas.New("db_down"), "-q"])
