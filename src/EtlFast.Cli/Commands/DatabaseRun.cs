@@ -16,11 +16,11 @@ internal static class DatabaseRun
 {
     /// <summary>The flags of <c>etlfast load</c> that are not the job's: how each collection's load runs, and the output.</summary>
     public sealed record Flags(Func<LoadOptions, LoadOptions> Apply, bool DryRun, bool Verify, bool Quiet, ProgressMode? Progress, TimeSpan? Interval,
-        string? SummaryPath, IReadOnlyList<string> Include, IReadOnlyList<string> Exclude);
+        string? SummaryPath, IReadOnlyList<string> Include, IReadOnlyList<string> Exclude, bool Infer);
 
     /// <summary>True when the flags ask for more than one collection: several -m, a directory of mappings, or a namespace selection.</summary>
     public static bool Applies(JobArgs job, Flags flags) =>
-        job.MappingPaths.Count > 1 || (job.MappingPath is { } m && Directory.Exists(m)) || flags.Include.Count > 0 || flags.Exclude.Count > 0;
+        job.MappingPaths.Count > 1 || (job.MappingPath is { } m && Directory.Exists(m)) || flags.Include.Count > 0 || flags.Exclude.Count > 0 || flags.Infer;
 
     public static int Run(JobArgs job, Flags flags, CliContext ctx)
     {
@@ -43,6 +43,11 @@ internal static class DatabaseRun
         {
             ctx.Error(e.Message, hint: e.Hint); // the live server could not list its collections
             return ExitCodes.Connection;
+        }
+        catch (InferStoppedException e)
+        {
+            ctx.Err.WriteLine($"etlfast: nothing was loaded: --infer stopped at {e.Namespace}");
+            return e.ExitCode;
         }
         if (flags.DryRun)
         {
@@ -115,8 +120,13 @@ internal static class DatabaseRun
     }
 
     /// <summary>The collections to load: each selected namespace of the source with its mapping, every refusal before anything is read.</summary>
-    private static List<CollectionLoad> Choose(JobArgs job, Flags flags, PgTarget target, CliContext ctx)
+    /// <param name="inferred">With --infer, the second pass: the mappings inferred for what the first found unmapped.</param>
+    private static List<CollectionLoad> Choose(JobArgs job, Flags flags, PgTarget target, CliContext ctx, IReadOnlyList<string>? inferred = null)
     {
+        if (job.MappingPaths.Count == 0 && !flags.Infer && inferred is null)
+        {
+            throw new UsageException("--mapping is required", "give -m FILE or -m DIR, or --infer to have every collection's mapping inferred");
+        }
         var files = new List<string>();
         foreach (string path in job.MappingPaths)
         {
@@ -131,6 +141,7 @@ internal static class DatabaseRun
             }
             files.AddRange(found);
         }
+        files.AddRange(inferred ?? []);
         MappingSet set;
         try
         {
@@ -162,7 +173,7 @@ internal static class DatabaseRun
         var chosen = new List<(MappingSet.Member Member, string Database, string Collection, long? Bytes)>();
         if (held is not null)
         {
-            var unmapped = new List<string>();
+            var unmapped = new List<SourceNamespace>();
             var used = new HashSet<MappingSet.Member>();
             foreach (SourceNamespace ns in held.OrderBy(n => n.Name, StringComparer.Ordinal))
             {
@@ -181,7 +192,7 @@ internal static class DatabaseRun
                 MappingSet.Member? m = set.Ordered.FirstOrDefault(x => x.Mapping.Collection == ns.Collection && (x.Mapping.Database is null || x.Mapping.Database == ns.Database));
                 if (m is null)
                 {
-                    unmapped.Add(ns.Name);
+                    unmapped.Add(ns);
                     continue;
                 }
                 if (!used.Add(m))
@@ -191,10 +202,27 @@ internal static class DatabaseRun
                 }
                 chosen.Add((m, ns.Database, ns.Collection, ns.Bytes));
             }
+            if (unmapped.Count > 0 && flags.Infer)
+            {
+                string dir = MissingMappings.Directory(flags.SummaryPath);
+                string writeDir = flags.DryRun ? Path.Combine(Path.GetTempPath(), $"etlfast-dry-run-{Environment.ProcessId}") : dir;
+                try
+                {
+                    List<string> more = MissingMappings.Infer(from, set, unmapped, dir, writeDir, flags.Quiet, ctx);
+                    return Choose(job, flags with { Infer = false }, target, ctx, [.. inferred ?? [], .. more]); // mappings are read here: the files may go
+                }
+                finally
+                {
+                    if (flags.DryRun && Directory.Exists(writeDir))
+                    {
+                        Directory.Delete(writeDir, recursive: true);
+                    }
+                }
+            }
             if (unmapped.Count > 0)
             {
-                throw new UsageException($"{unmapped.Count} selected collection{(unmapped.Count == 1 ? " has" : "s have")} no mapping: {string.Join(", ", unmapped)}",
-                    "write a mapping for each (etlfast infer --from SOURCE -d DB -c NAME -o DIR/NAME.json) or leave them out with --nsExclude 'db.name'");
+                throw new UsageException($"{unmapped.Count} selected collection{(unmapped.Count == 1 ? " has" : "s have")} no mapping: {string.Join(", ", unmapped.Select(n => n.Name))}",
+                    "write a mapping for each (etlfast infer --from SOURCE -o DIR/), pass --infer to have them inferred, or leave them out with --nsExclude 'db.name'");
             }
             string holds = string.Join(", ", held.Where(n => n.Skipped is null).Select(n => n.Name));
             foreach (MappingSet.Member m in set.Ordered.Where(m => !used.Contains(m)))
@@ -228,8 +256,8 @@ internal static class DatabaseRun
         }
         else
         {
-            throw new UsageException($"{(from == "-" ? "standard input" : from)} holds one collection; several mappings need a mongodump directory, an archive or a mongodb:// source",
-                "give one --mapping for a .bson file or a stream of one");
+            throw new UsageException($"{(from == "-" ? "standard input" : from)} holds one collection; several mappings{(flags.Infer ? " and --infer" : "")} need a mongodump directory, an archive or a mongodb:// source",
+                flags.Infer ? "write its mapping with etlfast infer --from SOURCE -o mapping.json, then load with -m mapping.json" : "give one --mapping for a .bson file or a stream of one");
         }
         if (chosen.Count == 0)
         {

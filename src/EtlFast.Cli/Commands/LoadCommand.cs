@@ -13,6 +13,7 @@ internal static class LoadCommand
     public const string Usage = """
         Usage: etlfast load --from SOURCE --mapping FILE [--to POSTGRES] [options]
                etlfast load --from DUMP --mapping DIR [--nsInclude 'db.*'] [--to POSTGRES] [options]
+               etlfast load --from DUMP --infer [--mapping DIR] [--to POSTGRES] [options]
 
         Copies one MongoDB collection into the PostgreSQL tables its mapping describes, or a whole
         database: with several --mapping files, or a directory of them (one *.json per collection),
@@ -38,6 +39,12 @@ internal static class LoadCommand
                                  any characters), e.g. --nsInclude 'app.*'; -c NAME (repeatable) and
                                  -d NAME select by collection and database the same way
           --nsExclude PATTERN    leave out the namespaces that match (repeatable), e.g. 'app.audit_*'
+          --infer                a collection no mapping covers (all of them, without -m) is sampled and
+                                 loaded with the mapping etlfast infer would write, which is kept in
+                                 inferred-mappings/DB.COLLECTION.json beside --summary-json (else in
+                                 the current directory): review it, then -m inferred-mappings/ loads
+                                 the same way. A mapping found there from an earlier run is taken as
+                                 it is, so a retry or --resume loads as the first run did
 
         What happens to the tables:
           --mode MODE            create    create the tables; refuse if any exists (default)
@@ -115,6 +122,7 @@ internal static class LoadCommand
           etlfast load --from app.archive.gz -m users.json
           etlfast gen app -n 100000 -o dump && etlfast load --from dump -m examples/app --mode clean
           etlfast load --from app.archive.gz -m mappings/ --nsExclude 'app.audit_*'
+          etlfast load --from dump --infer --mode clean
           PGHOST=db PGUSER=loader etlfast load --from users.bson.gz -m seed.json --mode clean -j 8
 
         """;
@@ -132,7 +140,7 @@ internal static class LoadCommand
         int jobs = Environment.ProcessorCount;
         LoadMode mode = LoadMode.Create;
         ConstraintTiming? constraints = null;
-        bool quiet = false, nullSink = false, resume = false, verify = false, dryRun = false;
+        bool quiet = false, nullSink = false, resume = false, verify = false, dryRun = false, infer = false;
         ProgressMode? progressMode = null;
         TimeSpan? progressInterval = null;
         string? summaryPath = null;
@@ -241,6 +249,10 @@ internal static class LoadCommand
                 case "--nsExclude":
                     nsExclude.Add(reader.Value(flag));
                     break;
+                case "--infer":
+                    reader.NoValue(flag);
+                    infer = true;
+                    break;
                 default:
                     if (!job.TryTake(flag, reader))
                     {
@@ -281,7 +293,7 @@ internal static class LoadCommand
             Partition = partition,
             IoTimeout = ioTimeout,
         };
-        var database = new DatabaseRun.Flags(Apply, dryRun, verify, quiet, progressMode, progressInterval, summaryPath, nsInclude, nsExclude);
+        var database = new DatabaseRun.Flags(Apply, dryRun, verify, quiet, progressMode, progressInterval, summaryPath, nsInclude, nsExclude, infer);
         if (DatabaseRun.Applies(job, database))
         {
             return DatabaseRun.Run(job, database, ctx);

@@ -179,6 +179,53 @@ public sealed class DatabaseLoadTests : IDisposable
     }
 
     [Fact]
+    public void Infer_loads_a_whole_database_without_mappings_and_keeps_them_to_load_it_again()
+    {
+        string schema = _schemas.New("db_infer");
+        string summary = Path.Combine(_dir.File("run"), "summary.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(summary)!);
+        CliResult r = Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "--infer", "--schema", schema, "--summary-json", summary]).Ok();
+        string dir = Path.Combine(_dir.File("run"), "inferred-mappings");
+        string[] names = ["audit_log", "customers", "orders", "products", "reviews"];
+        Assert.Equal(names.Select(n => $"app_db.{n}.json"), Directory.GetFiles(dir).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal));
+        Assert.Contains($"etlfast: app_db.orders has no mapping: inferred 2 tables from the first 1,000 documents of", r.Err, StringComparison.Ordinal);
+        using NpgsqlConnection conn = TestPg.Open();
+        foreach (string name in names)
+        {
+            Assert.Equal((long)Documents(name).Count, PgTable.Count(conn, schema, name));
+        }
+        long items = Documents("orders").Sum(o => (long)o["items"].AsBsonArray.Count);
+        Assert.Equal(items, PgTable.Count(conn, schema, "items"));
+
+        // The kept mappings load the same tables; a second --infer run takes them as they are.
+        string again = _schemas.New("db_infer_again");
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", dir, "--schema", again, "-q"]).Ok();
+        Assert.Equal(PgTable.Tables(conn, schema), PgTable.Tables(conn, again));
+        Assert.Equal(items, PgTable.Count(conn, again, "items"));
+        CliResult rerun = Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "--infer", "--schema", schema, "--mode", "clean", "--summary-json", summary]).Ok();
+        Assert.Contains($"etlfast: app_db.orders has no mapping: using {Path.Combine(dir, "app_db.orders.json")}, inferred by an earlier run", rerun.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Infer_fills_in_only_the_collections_the_mappings_leave_out()
+    {
+        string schema = _schemas.New("db_infer_some");
+        string work = _dir.File("work");
+        Directory.CreateDirectory(work);
+        CliResult r = Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", Path.Combine(Mappings, "audit_log.json"), "-m", Path.Combine(Mappings, "products.json"),
+            "--infer", "--schema", schema, "--summary-json", Path.Combine(work, "s.json"), "-q"]).Ok();
+        Assert.Equal(["app_db.customers.json", "app_db.orders.json", "app_db.reviews.json"],
+            Directory.GetFiles(Path.Combine(work, "inferred-mappings")).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal));
+        using NpgsqlConnection conn = TestPg.Open();
+        // products and audit_log as examples/app maps them (price numeric, its own column names), the rest inferred.
+        Assert.Equal(Sorted(Documents("products").Select(p => $"{p["_id"].AsString} {Money(p["price"])}")), Column(conn, schema, "products", "id || ' ' || price"));
+        Assert.Equal((long)Documents("orders").Count, PgTable.Count(conn, schema, "orders"));
+
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Path.Combine(Dump(), "app_db", "orders.bson"), "--infer", "--schema", schema])
+            .Fails(2, "holds one collection; several mappings and --infer need a mongodump directory", "etlfast infer --from SOURCE -o mapping.json");
+    }
+
+    [Fact]
     public void A_collection_that_fails_is_named_with_the_load_s_own_error_and_exit_code()
     {
         Etlfast.Run(["load", "--to", "postgresql://postgres@127.0.0.1:1/postgres", "--from", Dump(), "-m", Mappings, "--schema", _schemas.New("db_down"), "-q"])
@@ -298,6 +345,17 @@ public sealed class DatabaseLoadTests : IDisposable
             Assert.Contains($"== collection app_db.{c} ", r.Out, StringComparison.Ordinal);
         }
         using NpgsqlConnection conn = TestPg.Open();
+        Assert.Empty(PgTable.Tables(conn, schema));
+
+        // With --infer, the plan shows the inferred mappings, and keeps none of them.
+        string summary = Path.Combine(_dir.File("dry"), "s.json");
+        Directory.CreateDirectory(_dir.File("dry"));
+        CliResult inferred = Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", Path.Combine(Mappings, "products.json"), "--infer",
+            "--schema", schema, "--dry-run", "--summary-json", summary]).Ok();
+        Assert.Contains("etlfast: app_db.orders has no mapping: inferred 2 tables from", inferred.Err, StringComparison.Ordinal);
+        Assert.Contains("not kept (--dry-run)", inferred.Err, StringComparison.Ordinal);
+        Assert.Contains("== collection app_db.orders ", inferred.Out, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(_dir.File("dry")));
         Assert.Empty(PgTable.Tables(conn, schema));
     }
 
