@@ -32,9 +32,15 @@ public sealed class InferredTable
     /// <summary>Comment lines written above the columns: fields left out, how the table is linked.</summary>
     public List<string> Notes { get; } = [];
 
+    /// <summary>Indexes proposed from the source collection's own (its metadata or listIndexes).</summary>
+    public List<InferredIndex> Indexes { get; } = [];
+
     /// <summary>Column names already taken (key columns first, then fields).</summary>
     internal HashSet<string> UsedNames { get; } = new(StringComparer.Ordinal);
 }
+
+/// <summary>An index of an inferred table: its columns, and whether it is unique.</summary>
+public sealed record InferredIndex(IReadOnlyList<string> Columns, bool Unique);
 
 public sealed class InferredColumn
 {

@@ -43,6 +43,7 @@ public static class Inferrer
     {
         ArgumentNullException.ThrowIfNull(options);
         SampleWalker walker;
+        IReadOnlyList<SourceIndex> indexes;
         string collection;
         string? database = options.Database;
         string sample;
@@ -55,13 +56,14 @@ public static class Inferrer
             }
             collection = options.Collection
                 ?? throw new SourceException("no MongoDB collection to sample", "pass -c/--collection NAME");
-            (walker, sample) = Sampler.FromMongo(options.From, database, collection, options.SampleSize, cancel);
+            (walker, sample, indexes) = Sampler.FromMongo(options.From, database, collection, options.SampleSize, cancel);
         }
         else
         {
             (collection, database) = FileCollection(options.From, options.Collection, database);
             OpenedSource source = SourceOpener.Open(options.From, database, collection, options.OpenStdin, SourceOpener.InferDatabaseHint);
             database = source.Database;
+            indexes = SourceIndexes.FromMetadata(source.Metadata);
             walker = new SampleWalker();
             sample = Sampler.FromStream(source, options.SampleSize, walker, cancel);
         }
@@ -71,6 +73,7 @@ public static class Inferrer
                 "point --from at a non-empty .bson file, dump directory or collection");
         }
         InferredLayout layout = LayoutPlanner.Plan(walker, collection, database, options.TakenTables);
+        SourceIndexes.Propose(layout, indexes);
         string text = MappingWriter.Write(layout, sample);
         try
         {

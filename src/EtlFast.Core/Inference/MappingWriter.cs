@@ -72,7 +72,17 @@ public static class MappingWriter
         {
             w.Append(",\n      \"primaryKey\": [").Append(string.Join(", ", table.PrimaryKey.Select(JsonString))).Append(']');
         }
+        if (table.Indexes.Count > 0)
+        {
+            w.Append(",\n      \"indexes\": [").Append(string.Join(", ", table.Indexes.Select(IndexJson))).Append(']');
+        }
         w.Append("\n    }").Append(last ? "" : ",").Append('\n');
+    }
+
+    private static string IndexJson(InferredIndex index)
+    {
+        string columns = "[" + string.Join(", ", index.Columns.Select(JsonString)) + "]";
+        return index.Unique ? $"{{ \"columns\": {columns}, \"unique\": true }}" : columns;
     }
 
     private static string ColumnJson(InferredColumn c)

@@ -52,7 +52,7 @@ public static class Sampler
     /// description says so. A connection fault is retried briefly, each try into a fresh walker (so
     /// nothing is counted twice), then reported as <see cref="SourceException"/>.
     /// </summary>
-    public static (SampleWalker Walker, string Description) FromMongo(string uri, string database, string collection, int size, CancellationToken cancel)
+    public static (SampleWalker Walker, string Description, IReadOnlyList<SourceIndex> Indexes) FromMongo(string uri, string database, string collection, int size, CancellationToken cancel)
     {
         (MongoClient client, string hosts, string? password) = MongoSource.ConnectClient(uri, database, cancel);
         string display = $"mongodb://{hosts}/{database}.{collection}";
@@ -60,13 +60,14 @@ public static class Sampler
         {
             IMongoCollection<RawBsonDocument> target = client.GetDatabase(database).GetCollection<RawBsonDocument>(collection);
             var retry = new MongoRetry(display, password);
+            IReadOnlyList<SourceIndex> indexes = Indexes(target, cancel);
             BsonDocument[] stages = [new("$sample", new BsonDocument("size", size))];
             SampleWalker? walker = retry.Run(() => Walk(() => target.Aggregate(
                 PipelineDefinition<RawBsonDocument, RawBsonDocument>.Create(stages), new AggregateOptions { AllowDiskUse = true }, cancel), cancel),
                 $"running {{$sample: {{size: {size}}}}}", cancel);
             if (walker is not null)
             {
-                return (walker, walker.Documents == 0 ? $"{display}, which is empty or does not exist" : $"{walker.Documents:N0} documents $sample picked from {display}");
+                return (walker, walker.Documents == 0 ? $"{display}, which is empty or does not exist" : $"{walker.Documents:N0} documents $sample picked from {display}", indexes);
             }
             var first = new FindOptions<RawBsonDocument, RawBsonDocument> { Limit = size };
             var all = new BsonDocumentFilterDefinition<RawBsonDocument>([]);
@@ -74,8 +75,35 @@ public static class Sampler
                 ?? throw new SourceException($"the server does not implement find or $sample ({display})", "MongoDB-compatible services lack some of mongod's commands and aggregation stages");
             return (walker, walker.Documents == 0
                 ? $"{display}, which is empty or does not exist (the server does not implement $sample)"
-                : $"the first {walker.Documents:N0} documents in natural order of {display} (the server does not implement $sample)");
+                : $"the first {walker.Documents:N0} documents in natural order of {display} (the server does not implement $sample)", indexes);
         }
+    }
+
+    /// <summary>The collection's indexes (listIndexes), none when the server does not implement it.</summary>
+    private static List<SourceIndex> Indexes(IMongoCollection<RawBsonDocument> target, CancellationToken cancel)
+    {
+        var found = new List<SourceIndex>();
+        try
+        {
+            foreach (BsonDocument spec in target.Indexes.List(cancel).ToList(cancel))
+            {
+                if (spec.TryGetValue("key", out BsonValue key) && key is BsonDocument fields)
+                {
+                    var parts = fields.Elements.Select(e => (e.Name, e.Value.IsString ? e.Value.AsString : null)).ToList();
+                    string name = spec.TryGetValue("name", out BsonValue n) && n.IsString ? n.AsString : string.Join("_", parts.Select(p => p.Name));
+                    bool unique = spec.TryGetValue("unique", out BsonValue u) && u.IsBoolean && u.AsBoolean;
+                    if (SourceIndexes.Of(name, parts, unique, spec.Contains("partialFilterExpression")) is { } index)
+                    {
+                        found.Add(index);
+                    }
+                }
+            }
+        }
+        catch (MongoCommandException e) when (MongoErrors.IsNotImplemented(e) || e.Code == 26)
+        {
+            // a service without listIndexes, or a collection that does not exist (NamespaceNotFound): no index to propose
+        }
+        return found;
     }
 
     /// <summary>Walks what the cursor returns; null when the server does not implement the command or stage it sends.</summary>

@@ -173,6 +173,26 @@ public sealed class DumpDirectory
     private static string? Strip(string name, string suffix) =>
         name.Length > suffix.Length && name.EndsWith(suffix, StringComparison.Ordinal) ? name[..^suffix.Length] : null;
 
+    /// <summary>The text of a metadata.json[.gz] (for the indexes infer proposes); null when there is none or it cannot be read.</summary>
+    public static string? MetadataText(string? metadataFile)
+    {
+        if (metadataFile is null)
+        {
+            return null;
+        }
+        try
+        {
+            using Stream file = File.OpenRead(metadataFile);
+            using Stream text = metadataFile.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file;
+            using var reader = new StreamReader(text);
+            return reader.ReadToEnd();
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return null; // Scan read it a moment ago; what it would say about indexes is not worth stopping for
+        }
+    }
+
     /// <summary>Reads a metadata.json[.gz]: its "type", a view's "options.viewOn", and the true "collectionName" (file names are escaped).</summary>
     private static (NamespaceKind Kind, string? ViewOn, string? CollectionName) Describe(string? metadataFile)
     {

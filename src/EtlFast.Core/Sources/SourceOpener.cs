@@ -5,7 +5,8 @@ namespace EtlFast.Core.Sources;
 /// <summary>A readable BSON stream, how to name it in messages, and how far it has been read.</summary>
 /// <param name="Database">The database the collection was found in (a dump directory's folder, an archive's
 /// namespace), when the source says; infer writes it into the mapping it proposes.</param>
-public sealed record OpenedSource(Stream Stream, string DisplayName, ReadMeter Meter, string? Database = null);
+/// <param name="Metadata">The collection's mongodump metadata (metadata.json's text: indexes, options), when the source holds it.</param>
+public sealed record OpenedSource(Stream Stream, string DisplayName, ReadMeter Meter, string? Database = null, string? Metadata = null);
 
 /// <summary>
 /// Resolves <c>--from</c>: a .bson or .bson.gz file, a mongodump directory, or "-" for stdin. A file or
@@ -27,11 +28,13 @@ public static class SourceOpener
             return OpenStdin(new BufferedStream(stdin(), 1 << 20), database, collection);
         }
         string path = from;
+        string? metadata = null;
         if (Directory.Exists(from))
         {
             DumpNamespace found = DumpDirectory.Scan(from).Find(database, collection, chooseHint);
             path = found.DataFile!;
             database ??= found.Database;
+            metadata = DumpDirectory.MetadataText(found.MetadataFile);
         }
         else if (!File.Exists(from))
         {
@@ -44,10 +47,10 @@ public static class SourceOpener
             // Metered below the decompressor: the compressed size is the only total known in advance.
             var compressed = new ReadMeter(file.Length, compressed: true);
             Stream gunzipped = new BufferedStream(GunzipStream.Open(file, path, compressed), 1 << 20);
-            return Opened(MongodumpArchive.SelectIfArchive(gunzipped, path, true, database, collection, drainAtEnd: false), path, compressed, database);
+            return Opened(MongodumpArchive.SelectIfArchive(gunzipped, path, true, database, collection, drainAtEnd: false), path, compressed, database, metadata);
         }
         var meter = new ReadMeter(file.Length, compressed: false);
-        return Opened(MongodumpArchive.SelectIfArchive(new MeteredStream(file, meter), path, false, database, collection, drainAtEnd: false), path, meter, database);
+        return Opened(MongodumpArchive.SelectIfArchive(new MeteredStream(file, meter), path, false, database, collection, drainAtEnd: false), path, meter, database, metadata);
     }
 
     /// <summary>Standard input: raw BSON or an archive, either of them gzipped (recognised by gzip's magic number, as gunzip would).</summary>
@@ -72,8 +75,9 @@ public static class SourceOpener
     }
 
     /// <summary>An archive names the database of the namespace it selected; a raw .bson file names none.</summary>
-    private static OpenedSource Opened(Stream stream, string name, ReadMeter meter, string? database)
-        => new(stream, name, meter, (stream as NamespaceStream)?.Database ?? database);
+    private static OpenedSource Opened(Stream stream, string name, ReadMeter meter, string? database, string? metadata = null) => stream is NamespaceStream ns
+        ? new(stream, name, meter, ns.Database, ns.Metadata)
+        : new(stream, name, meter, database, metadata);
 }
 
 /// <summary>The source cannot be opened or read as given.</summary>

@@ -1,3 +1,4 @@
+using EtlFast.Core.Inference;
 using EtlFast.Core.Sources.Archive;
 using EtlFast.Core.Tests.Faults;
 using EtlFast.Core.Tests.Load;
@@ -38,7 +39,10 @@ public sealed class RealArchiveTests : IDisposable
                 new ArchiveNamespace("timeseries_test", "foo_ts", ArchiveNamespaceKind.TimeSeries, null),
                 new ArchiveNamespace("admin", "system.version", ArchiveNamespaceKind.System, null),
             ],
-            namespaces);
+            namespaces.Select(n => n with { Metadata = null }));
+        // Each carries the metadata.json mongodump wrote for it, whose indexes infer reads.
+        Assert.Equal(["meta.device_1 (meta.device)", "ts_1_meta.device_1 (ts, meta.device)"],
+            SourceIndexes.FromMetadata(namespaces[1].Metadata).Select(i => $"{i.Name} ({string.Join(", ", i.Fields)})"));
     }
 
     [Fact]

@@ -153,6 +153,11 @@ public sealed class DatabaseLoadTests : IDisposable
         {
             Assert.Equal((long)Documents(name).Count, TestPg.Scalar(conn, $"SELECT count(*) FROM {TestPg.Qualify(schema, name)}"));
         }
+        // The indexes of the dump's metadata.json are proposed, and so built: customers' unique email, orders' two.
+        string Indexes(string table) => (string)TestPg.Scalar(conn,
+            $"SELECT string_agg(regexp_replace(indexdef, ' ON .* USING btree', ''), '; ' ORDER BY indexdef) FROM pg_indexes WHERE schemaname = '{schema}' AND tablename = '{table}' AND indexname NOT LIKE '%pkey'")!;
+        Assert.Matches(@"^CREATE UNIQUE INDEX \S+ \(email\)$", Indexes("customers"));
+        Assert.Matches(@"^CREATE INDEX \S+ \(created_at\); CREATE INDEX \S+ \(customer_id\)$", Indexes("orders"));
 
         // -o DIR with -c, or for a source of one collection, is refused.
         Etlfast.Run(["infer", "--from", Dump(), "-c", "orders", "-o", dir]).Fails(2, "is a directory");

@@ -121,6 +121,33 @@ public sealed class DumpDirectoryTests : IDisposable
     }
 
     [Fact]
+    public void Infer_proposes_the_indexes_of_the_metadata_that_postgres_can_have_and_names_the_others()
+    {
+        _dir.Write("dump/crm/users.bson", SeedData.Get(5, seed: 3).Bytes);
+        _dir.Write("dump/crm/users.metadata.json", """
+            {"options":{},"collectionName":"users","type":"collection","indexes":[
+              {"v":{"$numberInt":"2"},"key":{"_id":{"$numberInt":"1"}},"name":"_id_"},
+              {"v":{"$numberInt":"2"},"key":{"email":{"$numberInt":"1"}},"name":"email_1","unique":true},
+              {"v":{"$numberInt":"2"},"key":{"username":{"$numberInt":"1"},"createdAt":{"$numberInt":"-1"}},"name":"name_created"},
+              {"v":{"$numberInt":"2"},"key":{"bio":"text"},"name":"bio_text"},
+              {"v":{"$numberInt":"2"},"key":{"username":{"$numberInt":"1"}},"name":"active_names","unique":true,"partialFilterExpression":{"active":true}},
+              {"v":{"$numberInt":"2"},"key":{"messages.id":{"$numberInt":"1"}},"name":"message_ids"}
+            ]}
+            """);
+        CliResult r = Etlfast.Run(["infer", "--from", _dir.File("dump"), "-q"]).Ok();
+        Assert.Contains("\"indexes\": [{ \"columns\": [\"email\"], \"unique\": true }, [\"username\", \"created_at\"]]", r.Out);
+        Assert.Contains("// MongoDB index bio_text on (bio): not proposed, a text index", r.Out);
+        Assert.Contains("// MongoDB unique index active_names on (username): not proposed, a partial index (partialFilterExpression)", r.Out);
+        Assert.Contains("// MongoDB index message_ids on (messages.id): not proposed, messages.id is not a column of users", r.Out);
+
+        string schema = _schemas.New("dump_indexes");
+        string mapping = _dir.Write("users-indexed.json", r.Out);
+        Etlfast.Load(_dir.File("dump"), mapping, schema).Ok();
+        using NpgsqlConnection conn = TestPg.Open();
+        Assert.Equal(2L, TestPg.Scalar(conn, $"SELECT count(*) FROM pg_indexes WHERE schemaname = '{schema}' AND tablename = 'users' AND indexname NOT LIKE '%pkey'"));
+    }
+
+    [Fact]
     public void A_collection_dumped_both_plain_and_gzipped_is_refused_naming_both_files()
     {
         byte[] bytes = SeedData.Get(5, seed: 4).Bytes;

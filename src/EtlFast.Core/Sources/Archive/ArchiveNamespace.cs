@@ -12,7 +12,8 @@ public enum ArchiveNamespaceKind
 
 /// <summary>One namespace listed in an archive's prelude.</summary>
 /// <param name="ViewOn">For a view, the collection it is defined on (from its metadata), when the metadata names it.</param>
-public sealed record ArchiveNamespace(string Database, string Collection, ArchiveNamespaceKind Kind, string? ViewOn)
+/// <param name="Metadata">Its metadata, the text of the metadata.json mongodump would write (indexes, options), when the prelude holds it.</param>
+public sealed record ArchiveNamespace(string Database, string Collection, ArchiveNamespaceKind Kind, string? ViewOn, string? Metadata = null)
 {
     public string Name => $"{Database}.{Collection}";
 

@@ -89,7 +89,7 @@ internal static class ArchivePrelude
             : type == "timeseries" || timeseries ? ArchiveNamespaceKind.TimeSeries
             : collection.StartsWith("system.", StringComparison.Ordinal) ? ArchiveNamespaceKind.System
             : ArchiveNamespaceKind.Collection;
-        return new ArchiveNamespace(db, collection, kind, viewOn);
+        return new ArchiveNamespace(db, collection, kind, viewOn, metadata);
     }
 
     /// <summary>The metadata.json text: its "type", options.viewOn, and whether options.timeseries is set. Unreadable metadata tells nothing.</summary>

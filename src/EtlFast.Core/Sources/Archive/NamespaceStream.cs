@@ -34,6 +34,9 @@ internal sealed class NamespaceStream : ForwardOnlyReadStream
     /// <summary>The database of the namespace this stream reads.</summary>
     public string Database { get; }
 
+    /// <summary>Its metadata from the prelude (metadata.json's text), if any.</summary>
+    public string? Metadata { get; }
+
     public NamespaceStream(ArchiveInput input, IReadOnlyList<ArchiveNamespace> prelude, ArchiveNamespace selected, bool drainAtEnd)
         : base(input)
     {
@@ -41,6 +44,7 @@ internal sealed class NamespaceStream : ForwardOnlyReadStream
         _drainAtEnd = drainAtEnd;
         _selected = DataName(selected.Database, selected.DataCollection);
         Database = selected.Database;
+        Metadata = selected.Metadata;
         _closed = new Dictionary<string, bool>(StringComparer.Ordinal);
         foreach (ArchiveNamespace ns in prelude)
         {
