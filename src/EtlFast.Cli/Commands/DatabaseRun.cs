@@ -4,6 +4,7 @@ using EtlFast.Core.Load;
 using EtlFast.Core.Mapping;
 using EtlFast.Core.Plan;
 using EtlFast.Core.Sources;
+using EtlFast.Core.Verify;
 
 namespace EtlFast.Cli.Commands;
 
@@ -24,10 +25,6 @@ internal static class DatabaseRun
 
     public static int Run(JobArgs job, Flags flags, CliContext ctx)
     {
-        if (flags.Verify)
-        {
-            throw new UsageException("--verify works with one mapping", "run \"etlfast verify\" with each collection's mapping once the load has finished");
-        }
         if (flags.Progress == ProgressMode.Json)
         {
             throw new UsageException("--progress json works with one mapping", "use --progress plain (or auto) and --summary-json FILE for a whole-database run");
@@ -72,6 +69,7 @@ internal static class DatabaseRun
         {
             run.Run((c, _) => progress[c].Finish());
             code = run.Summaries.Any(s => s.Rejected > 0) ? ExitCodes.CompletedWithRejects : ExitCodes.Ok;
+
         }
         catch (CollectionLoadException e)
         {
@@ -112,11 +110,47 @@ internal static class DatabaseRun
             SummaryPrinter.Print(ctx.Err, total, target);
             ctx.Err.WriteLine($"  {collections.Count} collections");
         }
+        if (flags.Verify && error is null && VerifySet(collections, ctx, flags.Quiet, sample: null) is var verified && verified != ExitCodes.Ok)
+        {
+            code = verified;
+            error = "verify after the load did not pass";
+        }
         if (flags.SummaryPath is { } path)
         {
             WriteSummary(path, code, error, collections, run.Summaries, total, ctx);
         }
         return code;
+    }
+
+    /// <summary>The collections a set of mappings selects from the source, as a whole-database load chooses them (for <c>etlfast verify</c>).</summary>
+    public static List<CollectionLoad> Collections(JobArgs job, Flags flags, PgTarget target, CliContext ctx) => Choose(job, flags, target, ctx);
+
+    /// <summary>Verifies every collection, each under a heading; the worst exit code.</summary>
+    /// <param name="sample">--sample N and --seed S, for every collection, or null.</param>
+    public static int VerifySet(IReadOnlyList<CollectionLoad> collections, CliContext ctx, bool quiet, (int Size, ulong Seed)? sample)
+    {
+        int exit = ExitCodes.Ok;
+        var differ = new List<string>();
+        foreach (CollectionLoad c in collections)
+        {
+            ctx.Out.WriteLine($"== collection {c.Namespace}");
+            SampleCheck? check = sample is { } s ? new SampleCheck(c.Plan.Mapping, c.Plan.Schema, s.Size, s.Seed) : null;
+            int verdict = VerifyCommand.Verify(c.Plan, c.Options, ctx, quiet, check);
+            if (verdict != ExitCodes.Ok)
+            {
+                differ.Add(c.Namespace);
+                exit = Math.Max(exit, verdict);
+            }
+        }
+        if (differ.Count > 0)
+        {
+            ctx.Error($"verify: {differ.Count} of {collections.Count} collections differ from their source: {string.Join(", ", differ)}");
+        }
+        else if (!quiet)
+        {
+            ctx.Out.WriteLine($"all {collections.Count} collections match their source");
+        }
+        return exit;
     }
 
     /// <summary>The collections to load: each selected namespace of the source with its mapping, every refusal before anything is read.</summary>

@@ -100,6 +100,7 @@ internal static class LoadCommand
                                  would do. Reads no document and writes nothing; the target is only
                                  looked at, read-only, and "not checked" when it cannot be reached
           --verify               after the load, run "etlfast verify" on the same source and tables
+                                 (every collection of a whole-database load)
                                  (documents the load rejected are left out of the comparison)
           --progress HOW         auto   redrawn in place on a terminal (documents, rows, MB/s, ETA,
                                         rows per table), a plain line every 10 s otherwise (default)
@@ -293,7 +294,7 @@ internal static class LoadCommand
             Partition = partition,
             IoTimeout = ioTimeout,
         };
-        var database = new DatabaseRun.Flags(Apply, dryRun, verify, quiet, progressMode, progressInterval, summaryPath, nsInclude, nsExclude, infer);
+        var database = new DatabaseRun.Flags(Apply, dryRun, verify && !nullSink, quiet, progressMode, progressInterval, summaryPath, nsInclude, nsExclude, infer);
         if (DatabaseRun.Applies(job, database))
         {
             return DatabaseRun.Run(job, database, ctx);

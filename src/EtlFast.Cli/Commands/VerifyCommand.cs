@@ -13,6 +13,7 @@ internal static class VerifyCommand
 {
     public const string Usage = """
         Usage: etlfast verify --from SOURCE --mapping FILE [--to POSTGRES] [options]
+               etlfast verify --from DUMP --mapping DIR [--nsInclude 'db.*'] [--to POSTGRES] [options]
 
         Recomputes every row the mapping makes from the source, with the same engine as a load, and
         compares each table with it: row count and an order-independent checksum of every row. Prints a
@@ -28,6 +29,9 @@ internal static class VerifyCommand
 
         Source and target:
         {0}
+
+        Whole databases: -m DIR (or -m repeated), --nsInclude, --nsExclude, -c and -d choose the
+        collections as etlfast load does; each is verified under a heading "== collection DB.NAME".
 
         Sample check:
           --sample N             also check N documents independently of the load's encoder (1 to 100000)
@@ -52,6 +56,8 @@ internal static class VerifyCommand
             return ExitCodes.Ok;
         }
         var job = new JobArgs();
+        var nsInclude = new List<string>();
+        var nsExclude = new List<string>();
         bool quiet = false;
         int sample = 0;
         ulong? seed = null;
@@ -73,6 +79,12 @@ internal static class VerifyCommand
                 case "--seed":
                     seed = (ulong)reader.LongValue(flag, 0, long.MaxValue);
                     break;
+                case "--nsInclude":
+                    nsInclude.Add(reader.Value(flag));
+                    break;
+                case "--nsExclude":
+                    nsExclude.Add(reader.Value(flag));
+                    break;
                 default:
                     if (!job.TryTake(flag, reader))
                     {
@@ -84,6 +96,23 @@ internal static class VerifyCommand
         if (seed is not null && sample == 0)
         {
             throw new UsageException("--seed needs --sample", "add --sample N, e.g. --sample 100");
+        }
+        var set = new DatabaseRun.Flags(o => o, DryRun: false, Verify: true, quiet, Progress: null, Interval: null, SummaryPath: null, nsInclude, nsExclude, Infer: false);
+        if (DatabaseRun.Applies(job, set))
+        {
+            job.ResolveSource(ctx);
+            PgTarget dbTarget = job.Target(ctx);
+            List<CollectionLoad> collections;
+            try
+            {
+                collections = DatabaseRun.Collections(job, set, dbTarget, ctx);
+            }
+            catch (SourceException e)
+            {
+                ctx.Error(e.Message, hint: e.Hint); // the live server could not list its collections
+                return ExitCodes.Connection;
+            }
+            return DatabaseRun.VerifySet(collections, ctx, quiet, sample > 0 ? (sample, seed ?? SampleCheck.DefaultSeed) : null);
         }
         (LoadPlan plan, PgTarget target, byte[] text) = job.Build(ctx);
         SampleCheck? check = sample > 0 ? new SampleCheck(plan.Mapping, plan.Schema, sample, seed ?? SampleCheck.DefaultSeed) : null;

@@ -231,6 +231,29 @@ public sealed class DatabaseLoadTests : IDisposable
     }
 
     [Fact]
+    public void Verify_checks_every_collection_of_the_set_and_names_the_one_that_differs()
+    {
+        string schema = _schemas.New("db_verify");
+        string[] source = ["--to", TestPg.ConnectionString, "--from", Dump(), "-m", Mappings, "--schema", schema];
+        CliResult load = Etlfast.Run(["load", .. source, "--verify"]).Ok();
+        Assert.Contains("all 5 collections match their source", load.Out, StringComparison.Ordinal);
+
+        CliResult ok = Etlfast.Run(["verify", .. source, "--sample", "5"]).Ok();
+        foreach (string c in new[] { "audit_log", "customers", "orders", "products", "reviews" })
+        {
+            Assert.Contains($"== collection app_db.{c}\n", ok.Out.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        }
+        Assert.Contains("sample: 5 documents", ok.Out, StringComparison.Ordinal);
+
+        using (NpgsqlConnection conn = TestPg.Open())
+        {
+            TestPg.Execute(conn, $"DELETE FROM {TestPg.Qualify(schema, "order_items")} WHERE (order_id, line) = (SELECT order_id, line FROM {TestPg.Qualify(schema, "order_items")} LIMIT 1)");
+        }
+        CliResult bad = Etlfast.Run(["verify", .. source, "-q"]).Fails(4, "1 of 5 collections differ from their source: app_db.orders");
+        Assert.Matches(@"order_items\s+\S+\s+\S+\s+DIFFERS", bad.Out);
+    }
+
+    [Fact]
     public void A_collection_that_fails_is_named_with_the_load_s_own_error_and_exit_code()
     {
         Etlfast.Run(["load", "--to", "postgresql://postgres@127.0.0.1:1/postgres", "--from", Dump(), "-m", Mappings, "--schema", _schemas.New("db_down"), "-q"])
