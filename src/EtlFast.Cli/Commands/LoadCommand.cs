@@ -100,8 +100,8 @@ internal static class LoadCommand
                                  would do. Reads no document and writes nothing; the target is only
                                  looked at, read-only, and "not checked" when it cannot be reached
           --verify               after the load, run "etlfast verify" on the same source and tables
-                                 (every collection of a whole-database load)
-                                 (documents the load rejected are left out of the comparison)
+                                 (of every collection, for a whole database; documents the load
+                                 rejected are left out of the comparison)
           --progress HOW         auto   redrawn in place on a terminal (documents, rows, MB/s, ETA,
                                         rows per table), a plain line every 10 s otherwise (default)
                                  plain  a plain line per interval, terminal or not
