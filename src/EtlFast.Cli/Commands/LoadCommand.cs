@@ -150,8 +150,7 @@ internal static class LoadCommand
         long maxRejects = long.MaxValue;
         Partition partition = Partition.Whole;
         TimeSpan ioTimeout = LoadOptions.DefaultIoTimeout;
-        var nsInclude = new List<string>();
-        var nsExclude = new List<string>();
+        var namespaces = new NamespaceFlags();
 
         var reader = new ArgReader(args, 1);
         while (!reader.AtEnd)
@@ -244,18 +243,12 @@ internal static class LoadCommand
                 case "--summary-json":
                     summaryPath = reader.Value(flag);
                     break;
-                case "--nsInclude":
-                    nsInclude.Add(reader.Value(flag));
-                    break;
-                case "--nsExclude":
-                    nsExclude.Add(reader.Value(flag));
-                    break;
                 case "--infer":
                     reader.NoValue(flag);
                     infer = true;
                     break;
                 default:
-                    if (!job.TryTake(flag, reader))
+                    if (!job.TryTake(flag, reader) && !namespaces.TryTake(flag, reader))
                     {
                         throw ArgReader.Unknown(flag, "load");
                     }
@@ -294,7 +287,7 @@ internal static class LoadCommand
             Partition = partition,
             IoTimeout = ioTimeout,
         };
-        var database = new DatabaseRun.Flags(Apply, dryRun, verify && !nullSink, quiet, progressMode, progressInterval, summaryPath, nsInclude, nsExclude, infer);
+        var database = new DatabaseRun.Flags(Apply, dryRun, verify && !nullSink, quiet, progressMode, progressInterval, summaryPath, namespaces.Include, namespaces.Exclude, infer);
         if (DatabaseRun.Applies(job, database))
         {
             return DatabaseRun.Run(job, database, ctx);

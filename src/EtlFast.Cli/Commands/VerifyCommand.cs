@@ -56,8 +56,7 @@ internal static class VerifyCommand
             return ExitCodes.Ok;
         }
         var job = new JobArgs();
-        var nsInclude = new List<string>();
-        var nsExclude = new List<string>();
+        var namespaces = new NamespaceFlags();
         bool quiet = false;
         int sample = 0;
         ulong? seed = null;
@@ -79,14 +78,8 @@ internal static class VerifyCommand
                 case "--seed":
                     seed = (ulong)reader.LongValue(flag, 0, long.MaxValue);
                     break;
-                case "--nsInclude":
-                    nsInclude.Add(reader.Value(flag));
-                    break;
-                case "--nsExclude":
-                    nsExclude.Add(reader.Value(flag));
-                    break;
                 default:
-                    if (!job.TryTake(flag, reader))
+                    if (!job.TryTake(flag, reader) && !namespaces.TryTake(flag, reader))
                     {
                         throw ArgReader.Unknown(flag, "verify");
                     }
@@ -97,7 +90,7 @@ internal static class VerifyCommand
         {
             throw new UsageException("--seed needs --sample", "add --sample N, e.g. --sample 100");
         }
-        var set = new DatabaseRun.Flags(o => o, DryRun: false, Verify: true, quiet, Progress: null, Interval: null, SummaryPath: null, nsInclude, nsExclude, Infer: false);
+        var set = new DatabaseRun.Flags(o => o, DryRun: false, Verify: true, quiet, Progress: null, Interval: null, SummaryPath: null, namespaces.Include, namespaces.Exclude, Infer: false);
         if (DatabaseRun.Applies(job, set))
         {
             job.ResolveSource(ctx);
