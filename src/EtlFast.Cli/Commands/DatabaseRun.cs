@@ -288,9 +288,15 @@ internal static class DatabaseRun
                 }
             }
         }
+        else if (from == "-")
+        {
+            // An archive's collections are read one after another, each by a pass over the archive; a pipe gives one pass.
+            throw new UsageException($"standard input can be read only once, and a whole-database load{(flags.Infer ? " with --infer" : "")} reads an archive once per collection",
+                "write the archive to a file (mongodump --archive=app.archive [--gzip]) and load --from app.archive, or load one collection from the stream with one --mapping FILE");
+        }
         else
         {
-            throw new UsageException($"{(from == "-" ? "standard input" : from)} holds one collection; several mappings{(flags.Infer ? " and --infer" : "")} need a mongodump directory, an archive or a mongodb:// source",
+            throw new UsageException($"{from} holds one collection; several mappings{(flags.Infer ? " and --infer" : "")} need a mongodump directory, an archive or a mongodb:// source",
                 flags.Infer ? "write its mapping with etlfast infer --from SOURCE -o mapping.json, then load with -m mapping.json" : "give one --mapping for a .bson file or a stream of one");
         }
         if (chosen.Count == 0)

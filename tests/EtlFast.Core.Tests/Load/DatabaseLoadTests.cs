@@ -228,6 +228,13 @@ public sealed class DatabaseLoadTests : IDisposable
 
         Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Path.Combine(Dump(), "app_db", "orders.bson"), "--infer", "--schema", schema])
             .Fails(2, "holds one collection; several mappings and --infer need a mongodump directory", "etlfast infer --from SOURCE -o mapping.json");
+
+        // An archive piped in cannot be read once per collection: the message says so and what to do instead.
+        string piped = _dir.File("piped.archive");
+        Etlfast.Run(["gen", "app", "-n", "50", "-q", "-o", piped]).Ok();
+        byte[] archive = File.ReadAllBytes(piped);
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", "-", "-m", Mappings, "--schema", schema], () => new MemoryStream(archive))
+            .Fails(2, "standard input can be read only once, and a whole-database load reads an archive once per collection", "mongodump --archive=app.archive");
     }
 
     [Fact]
