@@ -46,6 +46,13 @@ internal static class DatabaseRun
             ctx.Err.WriteLine($"etlfast: nothing was loaded: --infer stopped at {e.Namespace}");
             return e.ExitCode;
         }
+        if (CrossReference(collections) is { } crossing)
+        {
+            // Each collection's keys are built by the partition that finishes it last, so a foreign key to
+            // another collection's table could be added before that table's key exists, in another process.
+            throw new UsageException($"--partition cannot yet load collections whose tables reference another collection's: {crossing}",
+                "load the whole database in one process (its --jobs workers share every collection), or partition collections whose mappings reference no other collection");
+        }
         if (flags.DryRun)
         {
             int exit = ExitCodes.Ok;
@@ -120,6 +127,23 @@ internal static class DatabaseRun
             WriteSummary(path, code, error, collections, run.Summaries, total, ctx);
         }
         return code;
+    }
+
+    /// <summary>With --partition and the keys built after the data: the first column that references another collection's table, or null.</summary>
+    private static string? CrossReference(List<CollectionLoad> collections)
+    {
+        foreach (CollectionLoad c in collections.Where(c => !c.Options.Partition.IsWhole && c.Options.Constraints == ConstraintTiming.After))
+        {
+            var own = c.Plan.Tables.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (TablePlan t in c.Plan.Tables)
+            {
+                if (t.Mapping.Columns.FirstOrDefault(col => col.References is { } r && !own.Contains(r.Table)) is { } column)
+                {
+                    return $"{t.Name}.{column.Name} -> {column.References!.Table}";
+                }
+            }
+        }
+        return null;
     }
 
     /// <summary>The collections a set of mappings selects from the source, as a whole-database load chooses them (for <c>etlfast verify</c>).</summary>

@@ -261,6 +261,23 @@ public sealed class DatabaseLoadTests : IDisposable
     }
 
     [Fact]
+    public void Partitions_of_collections_that_reference_each_other_are_refused_before_anything_is_written()
+    {
+        string schema = _schemas.New("db_part");
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", Mappings, "--schema", schema, "--partition", "0/2"])
+            .Fails(2, "--partition cannot yet load collections whose tables reference another collection's: ", " -> customers", "load the whole database in one process");
+        using (NpgsqlConnection conn = TestPg.Open())
+        {
+            Assert.Empty(PgTable.Tables(conn, schema));
+        }
+        // Collections that reference no other collection partition as a single one does.
+        Etlfast.Run(["load", "--to", TestPg.ConnectionString, "--from", Dump(), "-m", Path.Combine(Mappings, "audit_log.json"), "-m", Path.Combine(Mappings, "products.json"),
+            "--nsInclude", "app_db.audit_log", "--nsInclude", "app_db.products", "--schema", schema, "--partition", "0/1", "-q"]).Ok();
+        using NpgsqlConnection check = TestPg.Open();
+        Assert.Equal((long)Documents("products").Count, PgTable.Count(check, schema, "products"));
+    }
+
+    [Fact]
     public void A_collection_that_fails_is_named_with_the_load_s_own_error_and_exit_code()
     {
         Etlfast.Run(["load", "--to", "postgresql://postgres@127.0.0.1:1/postgres", "--from", Dump(), "-m", Mappings, "--schema", _schemas.New("db_down"), "-q"])
