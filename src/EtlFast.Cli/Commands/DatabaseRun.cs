@@ -111,7 +111,7 @@ internal static class DatabaseRun
                 LoadSummary s = run.Summaries[i];
                 ctx.Err.WriteLine(s.AlreadyFinished
                     ? $"collection {collections[i].Namespace}: already loaded (a finished load resumed): nothing to do"
-                    : $"collection {collections[i].Namespace}: {s.Documents:N0} documents into {s.Rows:N0} rows of {s.Tables.Count} tables; data {s.LoadSeconds:N2} s, keys and indexes {s.ConstraintSeconds:N2} s"
+                    : $"collection {collections[i].Namespace}: {s.Documents:N0} documents into {s.Rows:N0} rows of {s.Tables.Count} table{(s.Tables.Count == 1 ? "" : "s")}; data {s.LoadSeconds:N2} s, keys and indexes {s.ConstraintSeconds:N2} s"
                       + (s.Rejected > 0 ? $", {s.Rejected:N0} rejected ({s.RejectFile})" : ""));
             }
             SummaryPrinter.Print(ctx.Err, total, target);

@@ -2,6 +2,7 @@ using EtlFast.Core.Sources;
 using EtlFast.Core.Tests.Load;
 using EtlFast.Core.Tests.TestSupport;
 using MongoDB.Bson;
+using MongoDB.Driver;
 using Npgsql;
 
 namespace EtlFast.Core.Tests.LiveSource;
@@ -135,6 +136,21 @@ public sealed class TwoServerTests : IDisposable
         Etlfast.Load(server.Uri, mapping, schema, "--mode", "clean").Ok();
         CliResult same = Etlfast.Run(verify).Ok();
         Assert.Matches(@"things +3,000 +3,000 +ok", same.Out);
+    }
+
+    [Fact]
+    public async Task Infer_proposes_the_indexes_a_server_lists()
+    {
+        // jongodb, a server nobody here wrote, keeps the indexes it is given and lists them (listIndexes).
+        SeedData data = SeedData.Get(50, seed: 63);
+        await using LiveServer server = await LiveKit.SeedServer(ServerKind.Jongodb, data);
+        var users = new MongoClient(server.Uri).GetDatabase("sample_db").GetCollection<BsonDocument>("users");
+        await users.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(Builders<BsonDocument>.IndexKeys.Ascending("email"), new CreateIndexOptions { Unique = true }));
+        await users.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(Builders<BsonDocument>.IndexKeys.Ascending("lastName").Descending("age")));
+
+        CliResult r = Etlfast.Run(["infer", "--from", server.Uri, "-d", "sample_db", "-c", "users"]).Ok();
+        Assert.Contains("\"indexes\": [{ \"columns\": [\"email\"], \"unique\": true }, [\"last_name\", \"age\"]]", r.Out);
+        Assert.Contains("// MongoDB unique index email_1 on (email): proposed below as a unique index", r.Out);
     }
 
     [Theory]
