@@ -98,7 +98,7 @@ internal static class VerifyCommand
             List<CollectionLoad> collections;
             try
             {
-                collections = DatabaseRun.Collections(job, set, dbTarget, ctx);
+                collections = DatabaseChoice.Collections(job, set, dbTarget, ctx);
             }
             catch (SourceException e)
             {
