@@ -12,8 +12,30 @@ namespace EtlFast.Cli.Commands;
 /// </summary>
 internal static class DatabaseChoice
 {
-    /// <summary>The collections a set of mappings selects from the source: what a whole-database load loads and <c>etlfast verify</c> checks.</summary>
-    public static List<CollectionLoad> Collections(JobArgs job, DatabaseRun.Flags flags, PgTarget target, CliContext ctx) => Choose(job, flags, target, ctx);
+    /// <summary>
+    /// Resolves the source and the target, and the collections a set of mappings selects from the source: what a
+    /// whole-database load loads and <c>etlfast verify</c> checks. Null, with the exit code, when the live server could
+    /// not list its collections or --infer could not infer one (said already).
+    /// </summary>
+    public static (List<CollectionLoad>? Collections, PgTarget Target, int Exit) Resolve(JobArgs job, DatabaseRun.Flags flags, CliContext ctx)
+    {
+        job.ResolveSource(ctx);
+        PgTarget target = job.Target(ctx);
+        try
+        {
+            return (Choose(job, flags, target, ctx), target, ExitCodes.Ok);
+        }
+        catch (SourceException e)
+        {
+            ctx.Error(e.Message, hint: e.Hint);
+            return (null, target, ExitCodes.Connection);
+        }
+        catch (InferStoppedException e)
+        {
+            ctx.Err.WriteLine($"etlfast: nothing was loaded: --infer stopped at {e.Namespace}");
+            return (null, target, e.ExitCode);
+        }
+    }
 
     /// <summary>The collections to load: each selected namespace of the source with its mapping, every refusal before anything is read.</summary>
     /// <param name="inferred">With --infer, the second pass: the mappings inferred for what the first found unmapped.</param>

@@ -29,22 +29,10 @@ internal static class DatabaseRun
         {
             throw new UsageException("--progress json works with one mapping", "use --progress plain (or auto) and --summary-json FILE for a whole-database run");
         }
-        job.ResolveSource(ctx);
-        PgTarget target = job.Target(ctx);
-        List<CollectionLoad> collections;
-        try
+        (List<CollectionLoad>? chosen, PgTarget target, int refused) = DatabaseChoice.Resolve(job, flags, ctx);
+        if (chosen is not { } collections)
         {
-            collections = DatabaseChoice.Collections(job, flags, target, ctx);
-        }
-        catch (SourceException e)
-        {
-            ctx.Error(e.Message, hint: e.Hint); // the live server could not list its collections
-            return ExitCodes.Connection;
-        }
-        catch (InferStoppedException e)
-        {
-            ctx.Err.WriteLine($"etlfast: nothing was loaded: --infer stopped at {e.Namespace}");
-            return e.ExitCode;
+            return refused;
         }
         if (DatabaseChoice.CrossReference(collections) is { } crossing)
         {

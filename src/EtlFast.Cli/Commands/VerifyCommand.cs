@@ -93,19 +93,8 @@ internal static class VerifyCommand
         var set = new DatabaseRun.Flags(o => o, DryRun: false, Verify: true, quiet, Progress: null, Interval: null, SummaryPath: null, namespaces.Include, namespaces.Exclude, Infer: false);
         if (DatabaseRun.Applies(job, set))
         {
-            job.ResolveSource(ctx);
-            PgTarget dbTarget = job.Target(ctx);
-            List<CollectionLoad> collections;
-            try
-            {
-                collections = DatabaseChoice.Collections(job, set, dbTarget, ctx);
-            }
-            catch (SourceException e)
-            {
-                ctx.Error(e.Message, hint: e.Hint); // the live server could not list its collections
-                return ExitCodes.Connection;
-            }
-            return DatabaseRun.VerifySet(collections, ctx, quiet, sample > 0 ? (sample, seed ?? SampleCheck.DefaultSeed) : null);
+            (List<CollectionLoad>? collections, _, int refused) = DatabaseChoice.Resolve(job, set, ctx);
+            return collections is null ? refused : DatabaseRun.VerifySet(collections, ctx, quiet, sample > 0 ? (sample, seed ?? SampleCheck.DefaultSeed) : null);
         }
         (LoadPlan plan, PgTarget target, byte[] text) = job.Build(ctx);
         SampleCheck? check = sample > 0 ? new SampleCheck(plan.Mapping, plan.Schema, sample, seed ?? SampleCheck.DefaultSeed) : null;
