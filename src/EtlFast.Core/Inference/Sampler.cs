@@ -90,7 +90,7 @@ public static class Sampler
                 if (spec.TryGetValue("key", out BsonValue key) && key is BsonDocument fields)
                 {
                     var parts = fields.Elements.Select(e => (e.Name, e.Value.IsString ? e.Value.AsString : null)).ToList();
-                    string name = spec.TryGetValue("name", out BsonValue n) && n.IsString ? n.AsString : string.Join("_", parts.Select(p => p.Name));
+                    string? name = spec.TryGetValue("name", out BsonValue n) && n.IsString ? n.AsString : null;
                     bool unique = spec.TryGetValue("unique", out BsonValue u) && u.IsBoolean && u.AsBoolean;
                     if (SourceIndexes.Of(name, parts, unique, spec.Contains("partialFilterExpression")) is { } index)
                     {

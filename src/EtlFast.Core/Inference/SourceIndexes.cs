@@ -40,7 +40,7 @@ public static class SourceIndexes
                     {
                         fields.Add((k.Name, k.Value.ValueKind == JsonValueKind.String ? k.Value.GetString() : null));
                     }
-                    string name = index.TryGetProperty("name", out JsonElement n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : string.Join("_", fields.Select(f => f.Field));
+                    string? name = index.TryGetProperty("name", out JsonElement n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
                     bool unique = index.TryGetProperty("unique", out JsonElement u) && u.ValueKind == JsonValueKind.True;
                     bool partial = index.TryGetProperty("partialFilterExpression", out _);
                     if (Of(name, fields, unique, partial) is { } i)
@@ -58,7 +58,8 @@ public static class SourceIndexes
     }
 
     /// <summary>One index from its key's fields (a string value is a special kind: "text", "2dsphere", "hashed"); null for the _id index.</summary>
-    public static SourceIndex? Of(string name, IReadOnlyList<(string Field, string? Kind)> key, bool unique, bool partial)
+    /// <param name="name">Its name; without one, its fields joined as MongoDB names an index.</param>
+    public static SourceIndex? Of(string? name, IReadOnlyList<(string Field, string? Kind)> key, bool unique, bool partial)
     {
         if (key.Count == 0 || (key.Count == 1 && key[0].Field == "_id"))
         {
@@ -67,7 +68,7 @@ public static class SourceIndexes
         string? special = key.FirstOrDefault(k => k.Kind is not null).Kind is { } kind ? $"a {kind} index"
             : partial ? "a partial index (partialFilterExpression)"
             : null;
-        return new SourceIndex(name, [.. key.Select(k => k.Field)], unique, special);
+        return new SourceIndex(name ?? string.Join("_", key.Select(k => k.Field)), [.. key.Select(k => k.Field)], unique, special);
     }
 
     /// <summary>Adds to the main table of <paramref name="layout"/> the indexes PostgreSQL can have as they are, and a note for each other one.</summary>

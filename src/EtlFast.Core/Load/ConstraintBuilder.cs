@@ -84,13 +84,14 @@ internal sealed class ConstraintBuilder(IReadOnlyList<KeyTarget> targets, PgStep
                     // A second refusal after rejecting means the source no longer matches the tables: stop, naming what is left.
                     steps.Run(() => settled = duplicates.Settle(conn, wave, tables, rejectAllowed: pass == 0), "finding the documents that repeat a key");
                 }
-                catch (Exception) when (Blame(byTarget.Key))
+                catch (Exception)
                 {
-                    throw; // never taken: the filter only notes whose duplicates stopped the build
+                    Blame(byTarget.Key); // its duplicates stopped the build
+                    throw;
                 }
                 if (!settled)
                 {
-                    _failedTarget = byTarget.Key;
+                    Blame(byTarget.Key);
                     throw byTarget.First().Error; // no duplicate found behind it: PostgreSQL's own refusal
                 }
             }
@@ -124,9 +125,10 @@ internal sealed class ConstraintBuilder(IReadOnlyList<KeyTarget> targets, PgStep
                         {
                             duplicates.Enqueue((statements[k], e)); // settled by BuildKeys once the others are built
                         }
-                        catch (Exception) when (Blame(statements[k].Target))
+                        catch (Exception)
                         {
-                            throw; // never taken: the filter only notes whose statement failed first
+                            Blame(statements[k].Target); // the first to fail names the collection in the error
+                            throw;
                         }
                         finally
                         {
@@ -148,11 +150,7 @@ internal sealed class ConstraintBuilder(IReadOnlyList<KeyTarget> targets, PgStep
         failure.ThrowIfFailed(steps, stop);
     }
 
-    private bool Blame(int target)
-    {
-        Interlocked.CompareExchange(ref _failedTarget, target, -1);
-        return false;
-    }
+    private void Blame(int target) => Interlocked.CompareExchange(ref _failedTarget, target, -1);
 
     /// <summary>
     /// One key, foreign key or index statement. A fault of the server or the connection (a terminated

@@ -46,11 +46,10 @@ public sealed class DatabaseLoad(IReadOnlyList<CollectionLoad> keyOrder, Func<Co
                 Named(c, () => _summaries[i] = loaders[i]!.Run());
                 loaded?.Invoke(c, _summaries[i]);
             }
-            ConstraintBuilder? keys = BuildKeys(loaders!);
+            double[] keySeconds = BuildKeys(loaders!);
             for (int i = 0; i < keyOrder.Count; i++)
             {
-                int k = Array.FindIndex(_keyTargets, t => t == i);
-                Named(keyOrder[i], () => loaders[i]!.FinishDeferred(k >= 0 ? keys!.Seconds(k) : 0));
+                Named(keyOrder[i], () => loaders[i]!.FinishDeferred(keySeconds[i]));
                 _summaries[i] = loaders[i]!.Summary;
             }
         }
@@ -63,20 +62,20 @@ public sealed class DatabaseLoad(IReadOnlyList<CollectionLoad> keyOrder, Func<Co
         }
     }
 
-    /// <summary>The collection (index in key order) of each target the key build was given.</summary>
-    private int[] _keyTargets = [];
-
-    /// <summary>Every collection's deferred keys in one build; a failure is named with the collection of the statement that failed.</summary>
-    private ConstraintBuilder? BuildKeys(Loader[] loaders)
+    /// <summary>
+    /// Every collection's deferred keys in one build; a failure is named with the collection of the statement
+    /// that failed. Returns the seconds each collection's statements ran (0 for one with none to build).
+    /// </summary>
+    private double[] BuildKeys(Loader[] loaders)
     {
+        var seconds = new double[loaders.Length];
         var deferred = Enumerable.Range(0, loaders.Length)
             .Select(i => (Index: i, Keys: loaders[i].DeferredKeys))
             .Where(d => d.Keys is not null)
             .ToList();
-        _keyTargets = [.. deferred.Select(d => d.Index)];
         if (deferred.Count == 0)
         {
-            return null;
+            return seconds;
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var builder = new ConstraintBuilder([.. deferred.Select(d => d.Keys!.Value.Target)], deferred[0].Keys!.Value.Steps, cancel);
@@ -86,13 +85,17 @@ public sealed class DatabaseLoad(IReadOnlyList<CollectionLoad> keyOrder, Func<Co
         }
         catch (Exception e) when (e is LoadException or DataException or SourceException or BsonException)
         {
-            throw new CollectionLoadException(keyOrder[_keyTargets[builder.FailedTarget ?? 0]].Namespace, e);
+            throw new CollectionLoadException(keyOrder[deferred[builder.FailedTarget ?? 0].Index].Namespace, e);
         }
         finally
         {
             ConstraintSeconds = clock.Elapsed.TotalSeconds;
         }
-        return builder;
+        for (int t = 0; t < deferred.Count; t++)
+        {
+            seconds[deferred[t].Index] = builder.Seconds(t);
+        }
+        return seconds;
     }
 
     /// <summary>Runs a step of one collection; a failure that ends it is thrown again with the collection's name.</summary>

@@ -106,7 +106,7 @@ public sealed partial class Loader : IDisposable
                 (_deferred, _mode, _timing) = (true, mode, timing);
                 return summary;
             }
-            if (!_options.NullSink && timing == ConstraintTiming.After && mode is LoadMode.Create or LoadMode.Clean)
+            if (BuildsKeysAfter(mode, timing))
             {
                 var constraintClock = Stopwatch.StartNew();
                 new ConstraintBuilder([KeyTarget], _steps, _stop.Token).Build();
@@ -165,9 +165,11 @@ public sealed partial class Loader : IDisposable
     /// partition's turn, a null sink, constraints made before the data, an append), and the connections to build them on.
     /// </summary>
     internal (KeyTarget Target, PgSteps Steps)? DeferredKeys =>
-        _deferred && !_options.NullSink && _timing == ConstraintTiming.After && _mode is LoadMode.Create or LoadMode.Clean
-            ? (KeyTarget, _steps)
-            : null;
+        _deferred && BuildsKeysAfter(_mode, _timing) ? (KeyTarget, _steps) : null;
+
+    /// <summary>Whether this load builds its keys, foreign keys and indexes once the data is in.</summary>
+    private bool BuildsKeysAfter(LoadMode mode, ConstraintTiming timing) =>
+        !_options.NullSink && timing == ConstraintTiming.After && mode is LoadMode.Create or LoadMode.Clean;
 
     /// <summary>
     /// After a <see cref="Run"/> with <see cref="LoadOptions.DeferKeys"/> and the building of its <see cref="DeferredKeys"/>

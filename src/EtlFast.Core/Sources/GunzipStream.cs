@@ -50,11 +50,7 @@ internal sealed class GunzipStream : ForwardOnlyReadStream
     {
         var tail = new CompressedTail(new MeteredStream(compressed, meter));
         var header = new byte[HeaderBytes];
-        int have = 0;
-        while (have < header.Length && tail.Read(header.AsSpan(have)) is var n and > 0)
-        {
-            have += n;
-        }
+        int have = tail.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
         var gzip = new GZipStream(new Archive.ReplayStream(header.AsMemory(0, have), tail), CompressionMode.Decompress);
         var stream = new GunzipStream(tail, gzip, path, meter);
         stream._fault = stream.CheckHeader(header.AsSpan(0, have));

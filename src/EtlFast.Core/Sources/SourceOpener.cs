@@ -58,11 +58,7 @@ public static class SourceOpener
     {
         const string name = "standard input";
         var head = new byte[2];
-        int got = 0;
-        while (got < head.Length && stdin.Read(head.AsSpan(got)) is var n and > 0)
-        {
-            got += n;
-        }
+        int got = stdin.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         Stream input = new ReplayStream(head.AsMemory(0, got), stdin);
         if (got == 2 && head[0] == 0x1F && head[1] == 0x8B)
         {

@@ -20,10 +20,7 @@ public static class MongodumpArchive
         int got = 0;
         try
         {
-            while (got < head.Length && stream.Read(head.AsSpan(got)) is var n and > 0)
-            {
-                got += n;
-            }
+            got = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         }
         catch (EtlFast.Bson.BsonException e)
         {
