@@ -37,6 +37,9 @@ public sealed class CommandException : Exception
 
     public string CodeName { get; }
 
+    /// <summary>The reply's errorLabels (ResumableChangeStreamError, for one).</summary>
+    public IReadOnlyList<string> ErrorLabels { get; init; } = [];
+
     /// <summary>The one refusal every unimplemented thing gets; <paramref name="what"/> names it exactly.</summary>
     public static CommandException NotImplemented(string what) =>
         new(NotSupportedCode, "CommandNotSupported", $"wire test server does not implement {what}");

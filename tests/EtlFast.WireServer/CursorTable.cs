@@ -5,7 +5,7 @@ namespace EtlFast.WireServer;
 /// <summary>Open cursors by id; ids are random positive int64s, as mongod's look.</summary>
 internal sealed class CursorTable
 {
-    private readonly ConcurrentDictionary<long, ServerCursor> cursors = new();
+    private readonly ConcurrentDictionary<long, OpenCursor> cursors = new();
 
     public int Count => cursors.Count;
 
@@ -21,9 +21,9 @@ internal sealed class CursorTable
         }
     }
 
-    public void Add(ServerCursor cursor) => cursors[cursor.Id] = cursor;
+    public void Add(OpenCursor cursor) => cursors[cursor.Id] = cursor;
 
-    public ServerCursor? Find(long id) => cursors.TryGetValue(id, out var c) ? c : null;
+    public OpenCursor? Find(long id) => cursors.TryGetValue(id, out var c) ? c : null;
 
     public bool Remove(long id) => cursors.TryRemove(id, out _);
 }

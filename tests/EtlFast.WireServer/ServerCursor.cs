@@ -6,7 +6,7 @@ namespace EtlFast.WireServer;
 /// An open cursor: the result set is fixed when the query runs (a snapshot), then handed out in
 /// batches. Batches stop at the requested count or at 16 MiB of documents, whichever comes first.
 /// </summary>
-internal sealed class ServerCursor
+internal sealed class ServerCursor : OpenCursor
 {
     /// <summary>mongod's cap on the documents of one batch (BSONObjMaxUserSize).</summary>
     public const int MaxBatchBytes = 16 * 1024 * 1024;
@@ -19,23 +19,11 @@ internal sealed class ServerCursor
     private int position;
 
     public ServerCursor(long id, string ns, List<DocView> results, Projection projection, bool countsForFaults)
+        : base(id, ns, countsForFaults)
     {
-        CountsForFaults = countsForFaults;
-        Id = id;
-        Namespace = ns;
         this.results = results;
         this.projection = projection;
     }
-
-    public long Id { get; }
-
-    /// <summary>Query cursors (find, aggregate) are what batch-count faults watch; catalog cursors are not.</summary>
-    public bool CountsForFaults { get; }
-
-    public string Namespace { get; }
-
-    /// <summary>Batches handed out so far (the first batch included), for per-cursor fault injection.</summary>
-    public int BatchesSent { get; private set; }
 
     public bool Exhausted => position >= results.Count;
 
@@ -57,7 +45,23 @@ internal sealed class ServerCursor
             bytes += doc.Length;
             position++;
         }
-        BatchesSent++;
+        NoteBatchSent();
         return batch;
     }
+}
+
+/// <summary>What every open cursor has: an id, the namespace getMore must name, and a count of batches sent.</summary>
+internal abstract class OpenCursor(long id, string ns, bool countsForFaults)
+{
+    public long Id { get; } = id;
+
+    public string Namespace { get; } = ns;
+
+    /// <summary>Query cursors (find, aggregate, change streams) are what batch-count faults watch; catalog cursors are not.</summary>
+    public bool CountsForFaults { get; } = countsForFaults;
+
+    /// <summary>Batches handed out so far (the first batch included), for per-cursor fault injection.</summary>
+    public int BatchesSent { get; private set; }
+
+    protected void NoteBatchSent() => BatchesSent++;
 }

@@ -67,15 +67,18 @@ public sealed class WireFaults
         }
     }
 
-    /// <summary>The <paramref name="nth"/> getMore from now (1 = the next one) gets an error reply; fires once.</summary>
-    public void FailGetMore(int nth = 1, int code = 1, string codeName = "InternalError", string? message = null)
+    /// <summary>
+    /// The <paramref name="nth"/> getMore from now (1 = the next one) gets an error reply, with
+    /// <paramref name="labels"/> as its errorLabels (ResumableChangeStreamError makes a change stream resume); fires once.
+    /// </summary>
+    public void FailGetMore(int nth = 1, int code = 1, string codeName = "InternalError", string? message = null, string[]? labels = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(nth, 1);
         lock (gate)
         {
             failGetMoreAt = nth;
             getMoresSeen = 0;
-            getMoreFailure = new CommandException(code, codeName, message ?? $"wire test server: injected failure of getMore #{nth}");
+            getMoreFailure = new CommandException(code, codeName, message ?? $"wire test server: injected failure of getMore #{nth}") { ErrorLabels = labels ?? [] };
         }
     }
 

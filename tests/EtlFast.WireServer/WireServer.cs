@@ -10,7 +10,7 @@ namespace EtlFast.WireServer;
 /// <summary>
 /// An in-process MongoDB wire-protocol server for tests: listens on 127.0.0.1, answers what the
 /// official drivers send for connect, find/getMore, count, aggregate (chunk planning stages),
-/// insert and the catalog commands, from in-memory collections kept in `_id` order. Everything else
+/// insert, update, delete, change streams and the catalog commands, from in-memory collections kept in `_id` order. Everything else
 /// is refused with code 115 and a message naming it. Faults can be injected while it runs.
 /// </summary>
 public sealed class WireServer : IAsyncDisposable
@@ -88,6 +88,20 @@ public sealed class WireServer : IAsyncDisposable
     public long BatchesSent => Interlocked.Read(ref batchesSent);
 
     internal Store Store { get; } = new();
+
+    /// <summary>The writes that clients made (insert, update, delete, drop), which change streams read.</summary>
+    internal Oplog Oplog { get; } = new();
+
+    /// <summary>
+    /// How many writes the oplog keeps (default 1,000,000); older ones fall off, and a change stream
+    /// resuming before them is refused with code 286, ChangeStreamHistoryLost. Documents a test adds with
+    /// <see cref="AddDocuments"/> or <see cref="LoadBsonFile"/> are seeded data, not writes: they are not logged.
+    /// </summary>
+    public int OplogCapacity
+    {
+        get => Oplog.Capacity;
+        set => Oplog.Capacity = value;
+    }
 
     internal CursorTable Cursors { get; } = new();
 

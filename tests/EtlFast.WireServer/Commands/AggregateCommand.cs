@@ -3,7 +3,7 @@ using MongoDB.Bson;
 
 namespace EtlFast.WireServer.Commands;
 
-/// <summary>aggregate on a collection, answered with a cursor like find.</summary>
+/// <summary>aggregate on a collection, answered with a cursor like find; a $changeStream pipeline opens a change stream.</summary>
 internal static class AggregateCommand
 {
     public static byte[] Run(CommandContext ctx)
@@ -17,6 +17,10 @@ internal static class AggregateCommand
         if (!ctx.Body.TryGetValue("pipeline", out var p) || p is not BsonArray pipeline)
         {
             throw new CommandException(14, "TypeMismatch", "aggregate needs an array 'pipeline'");
+        }
+        if (ChangeStreams.IsChangeStream(pipeline))
+        {
+            return ChangeStreams.Open(ctx, name, pipeline);
         }
         QueryRunner.CheckHint(ctx);
         int? batchSize = QueryRunner.CursorBatchSize(ctx, required: true);

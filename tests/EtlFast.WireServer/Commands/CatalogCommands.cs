@@ -97,14 +97,28 @@ internal static class CatalogCommands
         ctx.CheckOptions();
         string name = ctx.CollectionName();
         // Since 7.0 dropping a missing collection succeeds.
-        ctx.Server.Store.Drop(ctx.Database, name);
+        lock (ctx.Server.Oplog.WriteGate)
+        {
+            if (ctx.Server.Store.Drop(ctx.Database, name))
+            {
+                ctx.Server.Oplog.Append(ctx.Database, name, "drop", null);
+            }
+        }
         return new BsonDocument { { "nIndexesWas", 1 }, { "ns", ctx.Database + "." + name }, { "ok", 1.0 } };
     }
 
     public static BsonDocument DropDatabase(CommandContext ctx)
     {
         ctx.CheckOptions();
-        ctx.Server.Store.DropDatabase(ctx.Database);
+        lock (ctx.Server.Oplog.WriteGate)
+        {
+            foreach (var collection in ctx.Server.Store.Collections(ctx.Database))
+            {
+                ctx.Server.Store.Drop(ctx.Database, collection.Name);
+                ctx.Server.Oplog.Append(ctx.Database, collection.Name, "drop", null);
+            }
+            ctx.Server.Oplog.Append(ctx.Database, null, "dropDatabase", null);
+        }
         return new BsonDocument { { "dropped", ctx.Database }, { "ok", 1.0 } };
     }
 }

@@ -33,13 +33,21 @@ internal static class CommandDispatcher
         }
     }
 
-    public static byte[] ErrorReply(CommandException e) => BsonDocumentBytes.Serialize(new BsonDocument
+    public static byte[] ErrorReply(CommandException e)
     {
-        { "ok", 0.0 },
-        { "errmsg", e.Message },
-        { "code", e.Code },
-        { "codeName", e.CodeName },
-    });
+        var reply = new BsonDocument
+        {
+            { "ok", 0.0 },
+            { "errmsg", e.Message },
+            { "code", e.Code },
+            { "codeName", e.CodeName },
+        };
+        if (e.ErrorLabels.Count > 0)
+        {
+            reply.Add("errorLabels", new BsonArray(e.ErrorLabels));
+        }
+        return BsonDocumentBytes.Serialize(reply);
+    }
 
     private static async Task<byte[]> RouteAsync(CommandContext ctx)
     {
@@ -63,7 +71,7 @@ internal static class CommandDispatcher
             case "find":
                 return FindCommands.Find(ctx);
             case "getMore":
-                return FindCommands.GetMore(ctx);
+                return await FindCommands.GetMoreAsync(ctx).ConfigureAwait(false);
             case "killCursors":
                 return Bytes(FindCommands.KillCursors(ctx));
             case "count":
@@ -72,6 +80,10 @@ internal static class CommandDispatcher
                 return AggregateCommand.Run(ctx);
             case "insert":
                 return Bytes(InsertCommand.Run(ctx));
+            case "update":
+                return Bytes(WriteCommands.Update(ctx));
+            case "delete":
+                return Bytes(WriteCommands.Delete(ctx));
             case "listCollections":
                 return CatalogCommands.ListCollections(ctx);
             case "listIndexes":

@@ -80,7 +80,7 @@ internal static class FindCommands
         }
     }
 
-    public static byte[] GetMore(CommandContext ctx)
+    public static async Task<byte[]> GetMoreAsync(CommandContext ctx)
     {
         ctx.CheckOptions("collection", "batchSize", "term", "lastKnownCommittedOpTime");
         var idValue = ctx.Body[0];
@@ -107,6 +107,15 @@ internal static class FindCommands
         {
             throw new CommandException(13, "Unauthorized", $"Requested getMore on namespace '{ns}', but cursor belongs to a different namespace {cursor.Namespace}");
         }
+        if (cursor is ChangeStreamCursor changes)
+        {
+            return await ChangeStreams.GetMoreAsync(ctx, changes, batchSize is null ? 1000 : (int)Math.Min(batchSize.Value, int.MaxValue)).ConfigureAwait(false);
+        }
+        return More(ctx, (ServerCursor)cursor, id, ns, batchSize);
+    }
+
+    private static byte[] More(CommandContext ctx, ServerCursor cursor, long id, string ns, long? batchSize)
+    {
         List<byte[]> batch;
         lock (cursor.Gate)
         {

@@ -39,7 +39,7 @@ internal static class InsertCommand
                 }
                 continue;
             }
-            if (collection.TryInsert(doc))
+            if (Insert(ctx, collection, doc))
             {
                 inserted++;
                 continue;
@@ -64,5 +64,18 @@ internal static class InsertCommand
         }
         reply.Add("ok", 1.0);
         return reply;
+    }
+
+    private static bool Insert(CommandContext ctx, StoredCollection collection, StoredDocument doc)
+    {
+        lock (ctx.Server.Oplog.WriteGate)
+        {
+            if (!collection.TryInsert(doc))
+            {
+                return false;
+            }
+            ctx.Server.Oplog.Append(ctx.Database, collection.Name, "insert", new BsonDocument("_id", doc.Id), doc.Bytes);
+            return true;
+        }
     }
 }

@@ -20,14 +20,6 @@ internal sealed class Store
     public bool Drop(string database, string collection) =>
         collections.TryRemove(database + "." + collection, out _);
 
-    public void DropDatabase(string database)
-    {
-        foreach (var c in Collections(database))
-        {
-            collections.TryRemove(c.Namespace, out _);
-        }
-    }
-
     /// <summary>Collections of one database, by name.</summary>
     public List<StoredCollection> Collections(string database)
     {

@@ -68,6 +68,46 @@ internal sealed class StoredCollection
         }
     }
 
+    /// <summary>The document with this `_id`, or null.</summary>
+    public StoredDocument? Get(BsonValue id)
+    {
+        lock (gate)
+        {
+            int index = FindIndex(id);
+            return index >= 0 ? documents[index] : null;
+        }
+    }
+
+    /// <summary>Puts <paramref name="document"/> in place of the one with its `_id`; false when there is none.</summary>
+    public bool Replace(StoredDocument document)
+    {
+        lock (gate)
+        {
+            int index = FindIndex(document.Id);
+            if (index < 0)
+            {
+                return false;
+            }
+            documents[index] = document;
+            return true;
+        }
+    }
+
+    /// <summary>Removes the document with this `_id`; false when there is none.</summary>
+    public bool Delete(BsonValue id)
+    {
+        lock (gate)
+        {
+            int index = FindIndex(id);
+            if (index < 0)
+            {
+                return false;
+            }
+            documents.RemoveAt(index);
+            return true;
+        }
+    }
+
     /// <summary>Bulk load: append, sort once, then reject duplicates so a bad dump fails loudly.</summary>
     public void AddRange(IEnumerable<StoredDocument> batch)
     {
