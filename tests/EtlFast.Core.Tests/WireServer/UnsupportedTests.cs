@@ -36,7 +36,8 @@ public sealed class UnsupportedTests
             "$group accumulator '$push'");
         Refused(() => coll.Find(new BsonDocument(), new FindOptions { Collation = new Collation("fr") }).ToList(), "option 'collation' of command 'find'");
         Refused(() => coll.Find(new BsonDocument()).Sort(new BsonDocument("_id", "text")).ToList(), "sort direction text for '_id' in find (only 1 and -1)");
-        Refused(() => coll.UpdateOne(new BsonDocument("_id", 1), new BsonDocument("$set", new BsonDocument("x", 1))), "command 'update'");
+        Refused(() => coll.UpdateOne(new BsonDocument("_id", 1), new BsonDocument("$rename", new BsonDocument("x", "y"))), "update operator '$rename'");
+        Refused(() => db.RunCommand<BsonDocument>(new BsonDocument { { "findAndModify", "c" }, { "query", new BsonDocument() } }), "command 'findAndModify'");
         Refused(() => coll.Find(new BsonDocument()).Project(new BsonDocument("s", new BsonDocument("$slice", 1))).ToList(), "expression for field 's' in a find projection");
     }
 
