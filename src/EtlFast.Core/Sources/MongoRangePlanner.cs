@@ -38,6 +38,7 @@ internal sealed class MongoRangePlanner(IMongoCollection<BsonDocument> collectio
         var notes = new List<string>();
         long total = retry.Run(() => Count(new BsonDocument(), cancel), "counting documents", cancel);
         long inGroups = 0;
+        var present = new List<MongoTypeGroup>();
         foreach (MongoTypeGroup group in MongoTypeGroup.All)
         {
             BsonValue? min = retry.Run(() => Edge(group, 1, cancel), "finding the smallest _id", cancel);
@@ -45,6 +46,7 @@ internal sealed class MongoRangePlanner(IMongoCollection<BsonDocument> collectio
             {
                 continue;
             }
+            present.Add(group);
             long count = retry.Run(() => Count(group.Filter(), cancel), "counting documents", cancel);
             inGroups += count;
             List<BsonValue> points = group.Split == MongoSplit.None ? [] : Points(group, min, count, notes, cancel);
@@ -67,9 +69,38 @@ internal sealed class MongoRangePlanner(IMongoCollection<BsonDocument> collectio
             ranges.Add(new MongoRange(ranges.Count, MongoTypeGroup.Rest, null, null));
             return new MongoRangePlan(ranges, total, notes);
         }
-        notes.Add($"the _id ranges count {inGroups:N0} documents and {rest:N0} lie outside them, but the collection counts {total:N0} " +
-            "(it changed while being planned, or the server's comparisons overlap): it is read whole by one query, not split");
+        if (!retry.Run(() => Overlap(present, cancel), "checking that the _id ranges do not overlap", cancel))
+        {
+            // The groups are disjoint on this server and Rest is "none of them", so together they
+            // still hold every document exactly once: the counts moved because the collection did.
+            notes.Add($"the collection changed while being planned (the _id ranges count {inGroups:N0} documents and {rest:N0} lie outside them, " +
+                $"but the collection counted {total:N0}); the ranges still cover every document once");
+            ranges.Add(new MongoRange(ranges.Count, MongoTypeGroup.Rest, null, null));
+            return new MongoRangePlan(ranges, total, notes);
+        }
+        notes.Add($"the _id ranges count {inGroups:N0} documents and {rest:N0} lie outside them, but the collection counts {total:N0}, " +
+            "and the server's comparisons put some documents in two type groups: it is read whole by one query, not split");
         return new MongoRangePlan([new MongoRange(0, MongoTypeGroup.Whole, null, null)], total, notes);
+    }
+
+    /// <summary>
+    /// True when some document matches two type groups' filters: a server whose comparisons cross
+    /// MongoDB's type brackets, where the groups would read it twice. One count per pair of present groups.
+    /// </summary>
+    private bool Overlap(List<MongoTypeGroup> present, CancellationToken cancel)
+    {
+        for (int i = 0; i < present.Count; i++)
+        {
+            for (int j = i + 1; j < present.Count; j++)
+            {
+                var both = new BsonDocument("$and", new BsonArray { present[i].Filter(), present[j].Filter() });
+                if (Count(both, cancel) > 0)
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /// <summary>Split points inside a group of <paramref name="count"/> documents: by arithmetic, else from buckets; none when the group is read as one range.</summary>
