@@ -4,7 +4,7 @@ namespace EtlFast.WireServer.Query;
 
 /// <summary>
 /// The filter subset chunked reads need: equality and $eq/$gt/$gte/$lt/$lte/$in on top-level fields,
-/// joined implicitly or by $and. Semantics follow mongod: comparisons stay inside the operand's type
+/// joined implicitly or by $and, and $nor (none of its clauses). Semantics follow mongod: comparisons stay inside the operand's type
 /// bracket (so {$gte: 5} never matches a string), null matches a missing field, an array field
 /// matches when any element does. Anything else is refused by name.
 /// </summary>
@@ -12,6 +12,7 @@ internal sealed class Filter
 {
     private readonly List<Condition> conditions = [];
     private readonly List<Filter> ands = [];
+    private readonly List<Filter> nors = [];
 
     private Filter()
     {
@@ -19,7 +20,7 @@ internal sealed class Filter
 
     public static Filter Everything { get; } = new();
 
-    public bool IsEmpty => conditions.Count == 0 && ands.Count == 0;
+    public bool IsEmpty => conditions.Count == 0 && ands.Count == 0 && nors.Count == 0;
 
     public static Filter Compile(BsonDocument? spec)
     {
@@ -44,21 +45,23 @@ internal sealed class Filter
 
     private void AddLogical(BsonElement element)
     {
-        if (element.Name != "$and")
+        List<Filter> into = element.Name switch
         {
-            throw CommandException.NotImplemented($"query operator '{element.Name}'");
-        }
+            "$and" => ands,
+            "$nor" => nors,
+            _ => throw CommandException.NotImplemented($"query operator '{element.Name}'"),
+        };
         if (element.Value is not BsonArray clauses || clauses.Count == 0)
         {
-            throw CommandException.BadValue("$and must be a nonempty array");
+            throw CommandException.BadValue($"{element.Name} must be a nonempty array");
         }
         foreach (var clause in clauses)
         {
             if (clause is not BsonDocument sub)
             {
-                throw CommandException.BadValue("$and argument's entries must be objects");
+                throw CommandException.BadValue($"{element.Name} argument's entries must be objects");
             }
-            ands.Add(Compile(sub));
+            into.Add(Compile(sub));
         }
     }
 
@@ -99,10 +102,17 @@ internal sealed class Filter
                 return false;
             }
         }
+        foreach (var nor in nors)
+        {
+            if (nor.Matches(document))
+            {
+                return false;
+            }
+        }
         return true;
     }
 
-    /// <summary>Bounds on `_id` implied by the top-level conditions and the $and clauses (all conjunctive).</summary>
+    /// <summary>Bounds on `_id` implied by the top-level conditions and the $and clauses (all conjunctive; $nor implies none).</summary>
     public IdBounds IdBounds()
     {
         if (IsEmpty)
