@@ -184,11 +184,12 @@ public sealed class MongoSource : IChunkSource
     /// A connected client for other readers of a live collection (<c>etlfast infer</c>): the same URI
     /// handling, timeout and messages as <see cref="Open"/>. Returns the hosts and password for messages.
     /// </summary>
-    internal static (MongoClient Client, string Hosts, string? Password) ConnectClient(string uri, string database, CancellationToken cancel)
+    internal static (MongoClient Client, string Hosts, string? Password) ConnectClient(string uri, string database, CancellationToken cancel,
+        Action<MongoDB.Driver.Core.Configuration.ClusterBuilder>? configure = null)
     {
         MongoUrl url = ParseUrl(uri);
         string hosts = string.Join(",", url.Servers.Select(s => s.ToString()));
-        return (Connect(url, uri, hosts, database, cancel), hosts, url.Password);
+        return (Connect(url, uri, hosts, database, cancel, configure: configure), hosts, url.Password);
     }
 
     private static MongoUrl ParseUrl(string uri)
@@ -209,9 +210,14 @@ public sealed class MongoSource : IChunkSource
         $"mongodb://{string.Join(",", url.Servers.Select(s => s.ToString()))}/{database}.{collection}";
 
     /// <summary>A client whose server answered a ping: a wrong host, port or password is reported here, once, without retries.</summary>
-    private static MongoClient Connect(MongoUrl url, string uri, string hosts, string database, CancellationToken cancel, TimeSpan? ioTimeout = null)
+    private static MongoClient Connect(MongoUrl url, string uri, string hosts, string database, CancellationToken cancel, TimeSpan? ioTimeout = null,
+        Action<MongoDB.Driver.Core.Configuration.ClusterBuilder>? configure = null)
     {
         MongoClientSettings settings = MongoClientSettings.FromUrl(url);
+        if (configure is not null)
+        {
+            settings.ClusterConfigurator = configure;
+        }
         if (!uri.Contains("serverSelectionTimeoutMS=", StringComparison.OrdinalIgnoreCase))
         {
             settings.ServerSelectionTimeout = DefaultServerSelectionTimeout;

@@ -1,6 +1,7 @@
 using EtlFast.Core.Load;
 using EtlFast.Core.Sources;
 using MongoDB.Bson;
+using MongoDB.Bson.Serialization.Serializers;
 using MongoDB.Driver;
 
 namespace EtlFast.Core.Sync;
@@ -13,26 +14,30 @@ namespace EtlFast.Core.Sync;
 /// </summary>
 public sealed class ChangeStreamReader : IDisposable
 {
-    private readonly IChangeStreamCursor<ChangeStreamDocument<RawBsonDocument>> _cursor;
+    private readonly IChangeStreamCursor<RawBsonDocument> _cursor;
     private readonly string _display;
     private readonly string? _password;
-    private IEnumerator<ChangeStreamDocument<RawBsonDocument>>? _pending;
+    private IEnumerator<RawBsonDocument>? _pending;
 
-    private ChangeStreamReader(IChangeStreamCursor<ChangeStreamDocument<RawBsonDocument>> cursor, string display, string? password)
+    private readonly ChangeStreamReplies _replies;
+
+    private ChangeStreamReader(IChangeStreamCursor<RawBsonDocument> cursor, string display, string? password, ChangeStreamReplies replies)
     {
         _cursor = cursor;
         _display = display;
         _password = password;
+        _replies = replies;
     }
 
     /// <summary>
     /// Opens the stream after <paramref name="resumeAfter"/> (a stored resume token's BSON), or at the
     /// present when null. <paramref name="maxAwait"/> bounds how long one batch waits for a change.
     /// </summary>
-    public static ChangeStreamReader Open(IMongoCollection<RawBsonDocument> collection, string display, string? password, byte[]? resumeAfter,
-        TimeSpan maxAwait, int batchSize, CancellationToken cancel)
+    public static ChangeStreamReader Open(IMongoCollection<RawBsonDocument> collection, ChangeStreamReplies replies, string display, string? password,
+        byte[]? resumeAfter, TimeSpan maxAwait, int batchSize, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(collection);
+        ArgumentNullException.ThrowIfNull(replies);
         var options = new ChangeStreamOptions
         {
             FullDocument = ChangeStreamFullDocumentOption.UpdateLookup,
@@ -42,8 +47,11 @@ public sealed class ChangeStreamReader : IDisposable
         };
         try
         {
-            var pipeline = new EmptyPipelineDefinition<ChangeStreamDocument<RawBsonDocument>>();
-            return new ChangeStreamReader(collection.Watch(pipeline, options, cancel), display, password);
+            // The events stay raw: the typed ChangeStreamDocument cannot take the null fullDocument that
+            // updateLookup gives for a document deleted since its update.
+            PipelineDefinition<ChangeStreamDocument<RawBsonDocument>, RawBsonDocument> pipeline =
+                PipelineDefinition<ChangeStreamDocument<RawBsonDocument>, RawBsonDocument>.Create(Array.Empty<BsonDocument>(), RawBsonDocumentSerializer.Instance);
+            return new ChangeStreamReader(collection.Watch(pipeline, options, cancel), display, password, replies);
         }
         catch (MongoException e) when (!cancel.IsCancellationRequested)
         {
@@ -74,15 +82,16 @@ public sealed class ChangeStreamReader : IDisposable
         ArgumentNullException.ThrowIfNull(batch);
         batch.Clear();
         _cutAfter = null;
+        WaitedInVain = false;
         if (_pending is null)
         {
             try
             {
-                if (!_cursor.MoveNext(cancel))
-                {
-                    throw new LoadException(FailureKind.Data, $"the change stream of {_display} ended", null,
-                        "the collection or its database was dropped; load it again with --mode clean");
-                }
+                MoveNext(cancel);
+                // An empty batch proves the lag is under the wait only when a getMore waited for it: the
+                // opening aggregate's first batch, and the one of the aggregate the driver resumes with
+                // after a dropped connection or a resumable error, come at once and prove nothing.
+                WaitedInVain = !_cursor.Current.Any() && _replies.LastWasEmptyGetMore;
             }
             catch (MongoException e) when (!cancel.IsCancellationRequested)
             {
@@ -92,15 +101,16 @@ public sealed class ChangeStreamReader : IDisposable
         }
         while (_pending.MoveNext())
         {
-            ChangeStreamDocument<RawBsonDocument> change = _pending.Current;
-            switch (change.OperationType)
+            RawBsonDocument change = _pending.Current;
+            string operation = change.GetValue("operationType", "").ToString()!;
+            switch (operation)
             {
-                case ChangeStreamOperationType.Insert or ChangeStreamOperationType.Replace or ChangeStreamOperationType.Update:
-                    // An update whose document is gone by lookup time has no post-image: its delete follows.
-                    batch.Add(change.DocumentKey.ToBson(), change.FullDocument is { } full ? Bytes(full) : null);
+                case "insert" or "replace" or "update":
+                    // An update whose document is gone by lookup time has a null post-image: its delete follows.
+                    batch.Add(Key(change), change.GetValue("fullDocument", BsonNull.Value) is RawBsonDocument full ? Bytes(full) : null);
                     break;
-                case ChangeStreamOperationType.Delete:
-                    batch.Add(change.DocumentKey.ToBson(), null);
+                case "delete":
+                    batch.Add(Key(change), null);
                     break;
                 default:
                     if (batch.Count > 0)
@@ -110,21 +120,40 @@ public sealed class ChangeStreamReader : IDisposable
                         _pending = Remaining(_pending, change);
                         return;
                     }
-                    throw Ended(change);
+                    throw Ended(change, operation);
             }
-            if (change.ClusterTime is { } time)
+            if (change.GetValue("clusterTime", BsonNull.Value) is BsonTimestamp time)
             {
                 LastClusterTime = ((long)time.Timestamp << 32) | (uint)time.Increment;
             }
-            LastWallTime = change.WallTime ?? LastWallTime;
-            _lastToken = change.ResumeToken;
+            if (change.GetValue("wallTime", BsonNull.Value) is BsonDateTime wall)
+            {
+                LastWallTime = wall.ToUniversalTime();
+            }
+            _lastToken = Materialized(change["_id"]);
         }
         _pending = null;
     }
 
     private BsonDocument? _lastToken;
 
-    private static IEnumerator<ChangeStreamDocument<RawBsonDocument>> Remaining(IEnumerator<ChangeStreamDocument<RawBsonDocument>> rest, ChangeStreamDocument<RawBsonDocument> first)
+    /// <summary>
+    /// The last <see cref="Next"/> brought no change from a getMore, which the server answers empty only
+    /// once it has waited the whole maxAwait:
+    /// every change made before that wait began is applied (what --until-caught-up stops on).
+    /// </summary>
+    public bool WaitedInVain { get; private set; }
+
+    private void MoveNext(CancellationToken cancel)
+    {
+        if (!_cursor.MoveNext(cancel))
+        {
+            throw new LoadException(FailureKind.Data, $"the change stream of {_display} ended", null,
+                "the collection or its database was dropped; load it again with --mode clean");
+        }
+    }
+
+    private static IEnumerator<RawBsonDocument> Remaining(IEnumerator<RawBsonDocument> rest, RawBsonDocument first)
     {
         yield return first;
         while (rest.MoveNext())
@@ -133,22 +162,31 @@ public sealed class ChangeStreamReader : IDisposable
         }
     }
 
-    private LoadException Ended(ChangeStreamDocument<RawBsonDocument> change)
+    private LoadException Ended(RawBsonDocument change, string operation)
     {
-        string what = change.OperationType switch
+        string what = operation switch
         {
-            ChangeStreamOperationType.Drop => "was dropped",
-            ChangeStreamOperationType.Rename => $"was renamed{(change.RenameTo is { } to ? $" to {to.DatabaseNamespace.DatabaseName}.{to.CollectionName}" : "")}",
-            ChangeStreamOperationType.DropDatabase => "was dropped with its database",
-            ChangeStreamOperationType.Invalidate => "can no longer be followed (the change stream was invalidated)",
+            "drop" => "was dropped",
+            "rename" => $"was renamed{(change.GetValue("to", BsonNull.Value) is BsonDocument to ? $" to {to.GetValue("db", "")}.{to.GetValue("coll", "")}" : "")}",
+            "dropDatabase" => "was dropped with its database",
+            "invalidate" => "can no longer be followed (the change stream was invalidated)",
             var other => $"had a change of a kind etlfast does not apply ({other})",
         };
         return new LoadException(FailureKind.Data, $"the collection {_display} {what}; the sync stopped",
             "every change before it is applied and the position stored",
-            change.OperationType == ChangeStreamOperationType.Rename
+            operation == "rename"
                 ? "point --from/-c at the new name and load it again with --mode clean"
                 : "load the collection again with --mode clean once it exists again");
     }
+
+    /// <summary>The change's documentKey ({_id: ...}) as BSON.</summary>
+    private static byte[] Key(RawBsonDocument change) =>
+        change.GetValue("documentKey", BsonNull.Value) is RawBsonDocument key ? Bytes(key)
+            : throw new LoadException(FailureKind.Data, $"a change event without a documentKey: {change}", null, "the server's change stream is not MongoDB's");
+
+    private static BsonDocument Materialized(BsonValue token) => token is RawBsonDocument raw
+        ? raw.Materialize(new MongoDB.Bson.IO.BsonBinaryReaderSettings())
+        : token.AsBsonDocument;
 
     private static byte[] Bytes(RawBsonDocument document)
     {

@@ -61,7 +61,8 @@ public sealed class Syncer(LoadPlan plan, LoadOptions options, ILoadObserver loa
         string database = options.Database ?? plan.Mapping.Database
             ?? throw new LoadException(FailureKind.Usage, "which database? the mapping names none", hint: "give -d/--db, or \"database\" in the mapping");
         string collectionName = options.Collection ?? plan.Mapping.Collection;
-        (MongoClient client, string hosts, string? password) = MongoSource.ConnectClient(options.From, database, cancel);
+        var replies = new ChangeStreamReplies();
+        (MongoClient client, string hosts, string? password) = MongoSource.ConnectClient(options.From, database, cancel, replies.Configure);
         using (client)
         {
             string display = $"mongodb://{hosts}/{database}.{collectionName}";
@@ -69,7 +70,7 @@ public sealed class Syncer(LoadPlan plan, LoadOptions options, ILoadObserver loa
             NpgsqlConnection conn = steps.OpenForChunks();
             try
             {
-                RunOn(ref conn, collection, display, password, applier, steps, syncId, sync, summary);
+                RunOn(ref conn, collection, replies, display, password, applier, steps, syncId, sync, summary);
             }
             catch (Exception e) when (e is NpgsqlException or SocketException or IOException)
             {
@@ -84,15 +85,16 @@ public sealed class Syncer(LoadPlan plan, LoadOptions options, ILoadObserver loa
         return summary;
     }
 
-    private void RunOn(ref NpgsqlConnection conn, IMongoCollection<RawBsonDocument> collection, string display, string? password, ChangeApplier applier,
+    private void RunOn(ref NpgsqlConnection conn, IMongoCollection<RawBsonDocument> collection, ChangeStreamReplies replies, string display, string? password, ChangeApplier applier,
         PgSteps steps, string syncId, SyncOptions sync, SyncSummary summary)
     {
         SyncPositions.EnsureTable(conn);
-        SyncPositions.Position? stored = SyncPositions.Read(conn, syncId);
+        // --mode clean starts over: a new position, then a new snapshot (what a lost history needs).
+        SyncPositions.Position? stored = options.Mode == LoadMode.Clean ? null : SyncPositions.Read(conn, syncId);
         if (stored is null)
         {
             // The position comes first: every change from here on is in the stream, whatever the snapshot sees.
-            using (ChangeStreamReader start = ChangeStreamReader.Open(collection, display, password, null, sync.MaxAwait, sync.BatchSize, cancel))
+            using (ChangeStreamReader start = ChangeStreamReader.Open(collection, replies, display, password, null, sync.MaxAwait, sync.BatchSize, cancel))
             {
                 using NpgsqlTransaction tx = conn.BeginTransaction();
                 SyncPositions.Write(conn, syncId, start.ResumeToken, 0, 0);
@@ -107,10 +109,21 @@ public sealed class Syncer(LoadPlan plan, LoadOptions options, ILoadObserver loa
             summary.Snapshot = new Loader(plan, options with { Resume = true }, loadObserver, cancel).Run();
         }
         stored = SyncPositions.Read(conn, syncId)!;
-        observer.Phase($"sync: following the change stream of {display} ({stored.Applied:N0} changes applied before)");
         applier.Prepare(conn);
-        using ChangeStreamReader reader = ChangeStreamReader.Open(collection, display, password, stored.ResumeToken, sync.MaxAwait, sync.BatchSize, cancel);
-        Follow(reader, applier, ref conn, steps, syncId, sync, summary);
+        ChangeStreamReader reader;
+        try
+        {
+            reader = ChangeStreamReader.Open(collection, replies, display, password, stored.ResumeToken, sync.MaxAwait, sync.BatchSize, cancel);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            return; // stopped on request once the snapshot was whole: the stored position is where the next run follows from
+        }
+        using (reader)
+        {
+            observer.Phase($"sync: following the change stream of {display} ({stored.Applied:N0} changes applied before)");
+            Follow(reader, applier, ref conn, steps, syncId, sync, summary);
+        }
     }
 
     private void Follow(ChangeStreamReader reader, ChangeApplier applier, ref NpgsqlConnection conn, PgSteps steps, string syncId, SyncOptions sync, SyncSummary summary)
@@ -140,7 +153,7 @@ public sealed class Syncer(LoadPlan plan, LoadOptions options, ILoadObserver loa
                 summary.LagSeconds = Math.Max(0, (DateTime.UtcNow - wall.ToUniversalTime()).TotalSeconds);
             }
             observer.BatchApplied(summary, batch.Events);
-            if (batch.Events == 0 && sync.UntilCaughtUp)
+            if (sync.UntilCaughtUp && reader.WaitedInVain)
             {
                 summary.CaughtUp = true; // a whole wait brought nothing: every change made before it is applied
                 return;
