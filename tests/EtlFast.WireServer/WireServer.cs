@@ -73,6 +73,12 @@ public sealed class WireServer : IAsyncDisposable
     /// </summary>
     public (string User, string Password)? PlainUser { get; set; }
 
+    /// <summary>
+    /// Called with each command before it runs, on the connection's thread: a test changes the data at
+    /// a chosen point of a client's conversation (say, between a count and the queries after it).
+    /// </summary>
+    public Action<ReceivedCommand>? OnCommand { get; set; }
+
     /// <summary>Diagnostics (connection closes, internal errors); null = silent.</summary>
     public Action<string>? Log { get; set; }
 
@@ -187,6 +193,7 @@ public sealed class WireServer : IAsyncDisposable
     internal void Record(ReceivedCommand command)
     {
         commandLog.Enqueue(command);
+        OnCommand?.Invoke(command);
         while (commandLog.Count > CommandLogCapacity && commandLog.TryDequeue(out _))
         {
         }
